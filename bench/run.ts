@@ -1,0 +1,24 @@
+/**
+ * @module The benchmark runner: imports every workload module, prints a table and writes
+ * bench/results.json. `pnpm bench [name-filter]` runs the workloads whose file name contains the
+ * filter.
+ */
+import { readdir, writeFile } from "node:fs/promises"
+import { dirname, join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import type { BenchResult } from "./lib.js"
+
+const here = dirname(fileURLToPath(import.meta.url))
+const filter = process.argv[2] ?? ""
+const files = (await readdir(join(here, "workloads"))).filter((f) => f.endsWith(".ts") && f.includes(filter)).sort()
+const results: BenchResult[] = []
+for (const file of files) {
+  const mod = (await import(pathToFileURL(join(here, "workloads", file)).href)) as { run(): Promise<BenchResult[]> }
+  console.error(`running ${file}…`)
+  for (const result of await mod.run()) {
+    results.push(result)
+    console.error(`  ${result.workload}: ratio ${result.ratio}`)
+  }
+}
+console.table(results.map(({ workload, ratio, ...details }) => ({ workload, ratio, details: JSON.stringify(details) })))
+await writeFile(join(here, "results.json"), JSON.stringify(results, null, 2) + "\n")

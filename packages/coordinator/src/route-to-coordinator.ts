@@ -1,0 +1,62 @@
+/**
+ * The Worker-side router: sends `/sync/coordinator?room=…` to the room's Durable Object and
+ * leaves every other path to the caller.
+ */
+import { CoordinatorError } from "./coordinator-error.js"
+import { DEFAULT_ROOM, ROOM_PATTERN } from "./protocol.js"
+import type { CoordinatorNamespace } from "./runtime-types.js"
+
+/** The path {@link routeToCoordinator} answers by default. */
+export const DEFAULT_COORDINATOR_PATH = "/sync/coordinator"
+
+/** Options for {@link routeToCoordinator}. */
+export interface RouteToCoordinatorOptions {
+  /** The path to answer; default `/sync/coordinator`. */
+  readonly path?: string
+}
+
+/**
+ * Reads and checks the room of a coordinator URL (`?room=`, default `"global"`).
+ *
+ * @throws CoordinatorError `invalid-request` when the name is empty, too long or has characters
+ *   outside `[A-Za-z0-9_.:-]`.
+ */
+export function toRoomName(room: string | null | undefined): string {
+  const name = room ?? DEFAULT_ROOM
+  if (!ROOM_PATTERN.test(name)) {
+    throw new CoordinatorError("invalid-request", `invalid room ${JSON.stringify(name.slice(0, 80))}; expected 1-64 characters of [A-Za-z0-9_.:-]`, {
+      details: { room: name.slice(0, 80) },
+    })
+  }
+  return name
+}
+
+/**
+ * Routes a coordinator request (connect or poke) to its room's Durable Object.
+ * Returns `undefined` for any other path so the Worker can fall through to its own routes; a bad
+ * room name gets a 400 JSON response without touching a Durable Object. Authentication is the
+ * Durable Object's job, so an app-level auth check, if any, belongs before this call.
+ *
+ * @example
+ * export default {
+ *   async fetch(request: Request, env: Env) {
+ *     return (await routeToCoordinator(request, env.COORDINATOR)) ?? handleSync(request)
+ *   },
+ * }
+ */
+export function routeToCoordinator<Id>(
+  request: Request,
+  namespace: CoordinatorNamespace<Id>,
+  options: RouteToCoordinatorOptions = {},
+): Promise<Response> | undefined {
+  const url = new URL(request.url)
+  if (url.pathname !== (options.path ?? DEFAULT_COORDINATOR_PATH)) return undefined
+  let room: string
+  try {
+    room = toRoomName(url.searchParams.get("room"))
+  } catch (error) {
+    if (error instanceof CoordinatorError) return Promise.resolve(error.toResponse())
+    throw error
+  }
+  return namespace.get(namespace.idFromName(room)).fetch(request)
+}
