@@ -31,7 +31,10 @@ export interface BetterSqlite3Database {
   readonly inTransaction: boolean
   prepare(sql: string): BetterSqlite3Statement
   exec(sql: string): unknown
-  transaction<F extends (queries: readonly SqlQuery[]) => SqlBatchResult[]>(fn: F): F
+  /** Wraps `fn` so that each call runs inside BEGIN … COMMIT (ROLLBACK when it throws). */
+  transaction(
+    fn: (queries: readonly SqlQuery[]) => SqlBatchResult[],
+  ): (queries: readonly SqlQuery[]) => SqlBatchResult[]
   close(): unknown
 }
 

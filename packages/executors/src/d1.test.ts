@@ -65,9 +65,40 @@ describe("fromD1", () => {
   })
 })
 
+describe("fromD1 changes probe", () => {
+  it("follows each write (not each SELECT) with SELECT changes() and reports its count", async () => {
+    const texts: string[] = []
+    const statement = (text: string): D1PreparedStatementLike => {
+      const self: D1PreparedStatementLike = { bind: () => self, all: async () => ({}), run: async () => ({}) }
+      texts.push(text)
+      return Object.assign(self, { text })
+    }
+    const d1: D1DatabaseLike = {
+      prepare: statement,
+      batch: async (statements) =>
+        statements.map((s) => {
+          const text = (s as unknown as { text: string }).text
+          if (text === "SELECT changes() AS c") return { results: [{ c: 1 }] }
+          if (text.startsWith("INSERT")) return { results: [], meta: { changes: 3, last_row_id: 5 } }
+          return { results: [{ n: 1 }], meta: { changes: 0 } }
+        }),
+    }
+    const results = await fromD1(d1).batch([
+      { text: "SELECT n", params: [] },
+      { text: "INSERT a", params: [] },
+      { text: "  select m", params: [] },
+      { text: "INSERT b", params: [] },
+    ])
+    expect(results.map((r) => r.changes)).toEqual([0, 1, 0, 1])
+    expect(results.map((r) => r.rows)).toEqual([[{ n: 1 }], [], [{ n: 1 }], []])
+    // The probe is prepared once and reused.
+    expect(texts.filter((t) => t === "SELECT changes() AS c")).toHaveLength(1)
+  })
+})
+
 describe("fromD1 on Miniflare", () => {
   it("binds a Node Buffer and bigints, and hits D1's 100-parameter limit at 101", async () => {
-    const { executor, dispose } = await createMiniflareD1()
+    const { d1, executor, dispose } = await createMiniflareD1()
     try {
       const [row] = await executor.all<{ b: Uint8Array; n: number; t: string }>({
         text: "SELECT ? AS b, ? AS n, typeof(?) AS t",
@@ -76,6 +107,15 @@ describe("fromD1 on Miniflare", () => {
       expect(Array.from(row?.b ?? [])).toEqual([7, 8])
       expect(row?.n).toBe(9007199254740991)
       expect(row?.t).toBe("blob")
+      // Raw D1 counts trigger writes in meta.changes; exactChanges (the default) does not.
+      await executor.batch([
+        { text: "CREATE TABLE t (v INTEGER)", params: [] },
+        { text: "CREATE TABLE t_log (v INTEGER)", params: [] },
+        { text: "CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO t_log VALUES (NEW.v); INSERT INTO t_log VALUES (NEW.v); END", params: [] },
+      ])
+      expect((await executor.run({ text: "INSERT INTO t VALUES (?)", params: [1] })).changes).toBe(1)
+      const loose = fromD1(d1, { exactChanges: false })
+      expect((await loose.run({ text: "INSERT INTO t VALUES (?)", params: [2] })).changes).toBe(3)
       const params = Array.from({ length: 101 }, (_, i) => i)
       const error: unknown = await executor
         .all({ text: `SELECT ${params.map(() => "?").join(", ")}`, params })

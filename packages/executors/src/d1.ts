@@ -94,18 +94,51 @@ function normaliseRows(results: readonly unknown[] | null | undefined): Record<s
   return rows
 }
 
-function toRunResult(result: D1ResultLike): SqlRunResult {
-  return { changes: result.meta?.changes ?? 0, lastInsertRowid: result.meta?.last_row_id ?? null }
+/** Statements that can never change rows need no `changes()` probe after them. */
+const READ_ONLY_STATEMENT = /^\s*(?:select|pragma|explain)\b/i
+
+/**
+ * D1's `meta.changes` is SQLite's total-changes delta: it counts rows written by triggers and
+ * foreign-key cascades too (one INSERT into a table with a change-capture trigger reports 2).
+ * `SqlRunResult.changes` promises the statement's own rows, as better-sqlite3 reports them, so
+ * each write is followed, in the same batch, by `SELECT changes()`, which SQLite scopes to the
+ * last top-level statement. A delta of 0 means the statement changed nothing at all.
+ */
+const CHANGES_PROBE = "SELECT changes() AS c"
+
+function ownChanges(result: D1ResultLike, probe: D1ResultLike | undefined): number {
+  const total = result.meta?.changes ?? 0
+  if (total === 0 || probe === undefined) return total
+  const row = probe.results?.[0] as { c?: unknown } | undefined
+  return typeof row?.c === "number" ? row.c : total
+}
+
+function toRunResult(result: D1ResultLike, probe: D1ResultLike | undefined): SqlRunResult {
+  return { changes: ownChanges(result, probe), lastInsertRowid: result.meta?.last_row_id ?? null }
+}
+
+/** Options for {@link fromD1}. */
+export interface D1ExecutorOptions {
+  /**
+   * Report each write's own row count (better-sqlite3 semantics) instead of D1's count, which
+   * includes trigger and cascade writes. Costs one extra `SELECT changes()` per write statement,
+   * inside the same round trip. Default `true`.
+   */
+  readonly exactChanges?: boolean
 }
 
 class D1Executor implements SqlExecutor {
   readonly dialect: SqlDialect = sqliteDialect
   readonly capabilities: ExecutorCapabilities = CAPABILITIES
   readonly #d1: D1DatabaseLike
+  readonly #exactChanges: boolean
+  // One prepared probe, reused at every position (D1 accepts the same statement many times).
+  #probe: D1PreparedStatementLike | undefined
   #kysely: Kysely<any> | undefined
 
-  constructor(d1: D1DatabaseLike) {
+  constructor(d1: D1DatabaseLike, options: D1ExecutorOptions | undefined) {
     this.#d1 = d1
+    this.#exactChanges = options?.exactChanges ?? true
   }
 
   get kysely(): Kysely<any> {
@@ -123,6 +156,15 @@ class D1Executor implements SqlExecutor {
       : statement.bind(...normaliseParams(query.params, query.text))
   }
 
+  #changesProbe(): D1PreparedStatementLike {
+    this.#probe ??= this.#d1.prepare(CHANGES_PROBE)
+    return this.#probe
+  }
+
+  #needsProbe(query: SqlQuery): boolean {
+    return this.#exactChanges && !READ_ONLY_STATEMENT.test(query.text)
+  }
+
   async all<R = Record<string, unknown>>(query: SqlQuery): Promise<R[]> {
     try {
       const result = await this.#prepare(query).all()
@@ -134,7 +176,10 @@ class D1Executor implements SqlExecutor {
 
   async run(query: SqlQuery): Promise<SqlRunResult> {
     try {
-      return toRunResult(await this.#prepare(query).run())
+      const statement = this.#prepare(query)
+      if (!this.#needsProbe(query)) return toRunResult(await statement.run(), undefined)
+      const [result, probe] = await this.#d1.batch([statement, this.#changesProbe()])
+      return toRunResult(result ?? {}, probe)
     } catch (error) {
       throw toExecutorErrorFromD1(error)
     }
@@ -143,9 +188,24 @@ class D1Executor implements SqlExecutor {
   async batch(queries: readonly SqlQuery[]): Promise<SqlBatchResult[]> {
     if (queries.length === 0) return []
     try {
-      const statements = queries.map((query) => this.#prepare(query))
+      const statements: D1PreparedStatementLike[] = []
+      // probed[i]: whether statement i is followed by a changes() probe.
+      const probed: boolean[] = new Array<boolean>(queries.length)
+      for (let i = 0; i < queries.length; i++) {
+        const query = queries[i] as SqlQuery
+        statements.push(this.#prepare(query))
+        probed[i] = this.#needsProbe(query)
+        if (probed[i]) statements.push(this.#changesProbe())
+      }
       const results = await this.#d1.batch(statements)
-      return results.map((result) => ({ rows: normaliseRows(result.results), ...toRunResult(result) }))
+      const out: SqlBatchResult[] = new Array<SqlBatchResult>(queries.length)
+      let at = 0
+      for (let i = 0; i < queries.length; i++) {
+        const result = results[at++] ?? {}
+        const probe = probed[i] === true ? results[at++] : undefined
+        out[i] = { rows: normaliseRows(result.results), ...toRunResult(result, probe) }
+      }
+      return out
     } catch (error) {
       throw toExecutorErrorFromD1(error)
     }
@@ -176,6 +236,6 @@ class D1Executor implements SqlExecutor {
  * }
  * ```
  */
-export function fromD1(d1: D1DatabaseLike): SqlExecutor {
-  return new D1Executor(d1)
+export function fromD1(d1: D1DatabaseLike, options?: D1ExecutorOptions): SqlExecutor {
+  return new D1Executor(d1, options)
 }

@@ -20,9 +20,12 @@ export interface R2ObjectBodyLike extends R2ObjectLike {
   readonly body: ReadableStream<Uint8Array>
 }
 
-/** Options passed to `R2Bucket.put`. */
+/**
+ * Options passed to `R2Bucket.put`. `contentType` is written without `| undefined` on purpose:
+ * under `exactOptionalPropertyTypes` R2's own `R2HTTPMetadata` would otherwise not accept it.
+ */
 export interface R2PutOptionsLike {
-  readonly httpMetadata?: R2HttpMetadataLike
+  readonly httpMetadata?: { readonly contentType?: string }
 }
 
 /** The methods of `R2Bucket` that `r2Storage` calls. */

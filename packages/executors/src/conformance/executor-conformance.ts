@@ -225,7 +225,13 @@ export function describeExecutorConformance(name: string, factory: ExecutorConfo
       // AUTOINCREMENT never reuses a deleted highest id; a plain rowid table would hand out 2 again.
       await db().run({ text: "DELETE FROM item_log WHERE v = ?", params: [2] })
       const insert = await db().run({ text: "INSERT INTO items (id, title) VALUES (?, ?)", params: [3, "three"] })
+      // changes counts the statement's own rows, never the trigger's.
       expect(insert.changes).toBe(1)
+      const [batched] = await db().batch([
+        { text: "INSERT INTO items (id, title) VALUES (?, ?)", params: [4, "four"] },
+      ])
+      expect(batched?.changes).toBe(1)
+      await db().run({ text: "DELETE FROM item_log WHERE v = ?", params: [4] })
       const log = await db().all<{ v: number; payload: string }>({
         text: "SELECT v, payload FROM item_log ORDER BY v",
         params: [],
