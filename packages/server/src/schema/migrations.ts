@@ -1,0 +1,187 @@
+/**
+ * `ensureSchema` and `runMigrations`: bring a database to the schema without ever destroying data.
+ *
+ * The schema's fingerprint (a hash of the DDL it implies) is stored in `_plasma_meta`. When it
+ * matches, there is nothing to do, and the fact is cached per executor so later calls cost
+ * nothing at all. Otherwise the database is introspected and an additive plan is run in one
+ * atomic batch: missing tables and indexes are created, missing columns added, and every capture
+ * trigger regenerated for the new column set. Dropped or retyped columns and dropped tables are
+ * refused and reported: plasma never deletes user data on its own.
+ */
+import { PlasmaError, type AnySchema, type AnyTable } from "@plasma/core"
+import type { SqlExecutor, SqlQuery } from "@plasma/executors"
+import { columnDefinition, createIndexesSql, createTableSql, createTriggersSql, TRIGGER_PREFIX } from "./ddl.js"
+import { INTERNAL_TABLES_DDL, META_KEYS } from "./internal-tables.js"
+
+export interface SchemaOptions {
+  readonly schema: AnySchema
+  readonly executor: SqlExecutor
+}
+
+/** One thing `runMigrations` did or refused. */
+export interface MigrationStep {
+  readonly kind: "create-table" | "add-column" | "create-indexes" | "regenerate-triggers" | "drop-column" | "change-column" | "drop-table"
+  readonly table: string
+  readonly column?: string
+  /** For refused steps: why plasma will not do it by itself. */
+  readonly reason?: string
+}
+
+export interface MigrationReport {
+  readonly applied: readonly MigrationStep[]
+  readonly refused: readonly MigrationStep[]
+}
+
+const SQL_TYPE_OF_KIND: Record<string, string> = {
+  id: "TEXT", text: "TEXT", ref: "TEXT", int: "INTEGER", bigint: "INTEGER", boolean: "INTEGER", real: "REAL", json: "TEXT", file: "TEXT", blob: "BLOB",
+}
+
+/** Everything the schema implies in SQL; its hash is the fingerprint. */
+function schemaDdl(schema: AnySchema): string[] {
+  return schema.tableList.flatMap((t) => [createTableSql(t), ...createIndexesSql(t), ...createTriggersSql(t)])
+}
+
+const fingerprints = new WeakMap<AnySchema, string>()
+
+/** A hash of the DDL the schema implies (two FNV-1a lanes); computed once per schema object. */
+export function fingerprintOf(schema: AnySchema): string {
+  const cached = fingerprints.get(schema)
+  if (cached !== undefined) return cached
+  const text = schemaDdl(schema).join(";\n")
+  let a = 0x811c9dc5
+  let b = 0x01000193
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  const fingerprint = `v1-${(a >>> 0).toString(16)}${(b >>> 0).toString(16)}-${text.length}`
+  fingerprints.set(schema, fingerprint)
+  return fingerprint
+}
+
+const ready = new WeakMap<SqlExecutor, Set<string>>()
+
+async function readFingerprint(executor: SqlExecutor): Promise<string | null> {
+  try {
+    const rows = await executor.all<{ value: string }>({ text: "SELECT value FROM _plasma_meta WHERE key = ?", params: [META_KEYS.schemaFingerprint] })
+    return rows[0]?.value ?? null
+  } catch {
+    return null // no _plasma_meta yet: a fresh database
+  }
+}
+
+interface ColumnInfo {
+  readonly name: string
+  readonly type: string
+}
+
+async function introspect(executor: SqlExecutor): Promise<{ tables: Map<string, ColumnInfo[]>; triggerTables: Set<string>; triggers: string[] }> {
+  const masters = await executor.all<{ type: string; name: string; tbl_name: string }>({
+    text: "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'trigger')",
+    params: [],
+  })
+  const tables = new Map<string, ColumnInfo[]>()
+  const triggerTables = new Set<string>()
+  const triggers: string[] = []
+  for (const m of masters) {
+    if (m.type === "trigger" && m.name.startsWith(TRIGGER_PREFIX)) {
+      triggers.push(m.name)
+      triggerTables.add(m.tbl_name)
+    }
+  }
+  const userTables = masters.filter((m) => m.type === "table" && !m.name.startsWith("_plasma_") && !m.name.startsWith("sqlite_") && !m.name.startsWith("_cf_"))
+  for (const m of userTables) {
+    const columns = await executor.all<ColumnInfo>({ text: "SELECT name, type FROM pragma_table_info(?)", params: [m.name] })
+    tables.set(m.name, columns)
+  }
+  return { tables, triggerTables, triggers }
+}
+
+function planTable(table: AnyTable, existing: ColumnInfo[] | undefined, applied: MigrationStep[], refused: MigrationStep[], ddl: string[]): void {
+  if (existing === undefined) {
+    ddl.push(createTableSql(table), ...createIndexesSql(table))
+    applied.push({ kind: "create-table", table: table.$name })
+    return
+  }
+  const byName = new Map(existing.map((c) => [c.name.toLowerCase(), c]))
+  for (const [name, column] of Object.entries(table.$columns)) {
+    const found = byName.get(name.toLowerCase())
+    if (found === undefined) {
+      const { nullable, hasDefault, defaultValue, unique, kind } = column.config
+      if (kind === "id" || unique || (!nullable && (!hasDefault || defaultValue === null))) {
+        refused.push({ kind: "add-column", table: table.$name, column: name, reason: "SQLite cannot add a primary-key, UNIQUE, or NOT NULL column without a default to an existing table" })
+        continue
+      }
+      ddl.push(`ALTER TABLE "${table.$name}" ADD COLUMN ${columnDefinition(name, column, true)}`)
+      applied.push({ kind: "add-column", table: table.$name, column: name })
+    } else if (found.type.toUpperCase() !== SQL_TYPE_OF_KIND[column.config.kind]) {
+      refused.push({ kind: "change-column", table: table.$name, column: name, reason: `stored as ${found.type}, the schema wants ${SQL_TYPE_OF_KIND[column.config.kind] ?? "?"}; retyping needs a manual table rebuild` })
+    }
+  }
+  const wanted = new Set(Object.keys(table.$columns).map((n) => n.toLowerCase()))
+  for (const c of existing) {
+    if (!wanted.has(c.name.toLowerCase())) {
+      refused.push({ kind: "drop-column", table: table.$name, column: c.name, reason: "dropping a column destroys data; drop it by hand once nothing needs it" })
+    }
+  }
+  ddl.push(...createIndexesSql(table))
+}
+
+/**
+ * Brings the database to the schema additively and reports what it did and what it refused.
+ * @example
+ * const { applied, refused } = await runMigrations({ schema, executor })
+ * if (refused.length > 0) console.warn("manual migration needed", refused)
+ */
+export async function runMigrations({ schema, executor }: SchemaOptions): Promise<MigrationReport> {
+  const { tables, triggerTables, triggers } = await introspect(executor)
+  const applied: MigrationStep[] = []
+  const refused: MigrationStep[] = []
+  const ddl: string[] = [...INTERNAL_TABLES_DDL]
+  for (const table of schema.tableList) planTable(table, tables.get(table.$name), applied, refused, ddl)
+  const declared = new Set(schema.tableList.map((t) => t.$name))
+  for (const name of triggerTables) {
+    if (!declared.has(name)) refused.push({ kind: "drop-table", table: name, reason: "the table is no longer in the schema; plasma will not drop it (its capture triggers are removed)" })
+  }
+  // Triggers are regenerated from scratch: their bodies list every column of the row.
+  ddl.push(...triggers.map((name) => `DROP TRIGGER IF EXISTS "${name.replaceAll('"', '""')}"`))
+  for (const table of schema.tableList) ddl.push(...createTriggersSql(table))
+  if (triggers.length > 0 || schema.tableList.length > 0) applied.push({ kind: "regenerate-triggers", table: "*" })
+  const fingerprint = fingerprintOf(schema)
+  const queries: SqlQuery[] = ddl.map((text) => ({ text, params: [] }))
+  if (refused.length === 0) {
+    queries.push({ text: "INSERT OR REPLACE INTO _plasma_meta (key, value) VALUES (?, ?)", params: [META_KEYS.schemaFingerprint, fingerprint] })
+  }
+  await executor.batch(queries)
+  if (refused.length === 0) markReady(executor, fingerprint)
+  return { applied, refused }
+}
+
+function markReady(executor: SqlExecutor, fingerprint: string): void {
+  let set = ready.get(executor)
+  if (set === undefined) ready.set(executor, (set = new Set()))
+  set.add(fingerprint)
+}
+
+/**
+ * Makes the database ready for `schema`: creates user tables, indexes, internal tables and the
+ * capture triggers. Cheap enough for every request: once the schema is in place it runs no DDL,
+ * and after the first call per executor it runs no query at all.
+ * Throws `invalid-schema` when the database differs in ways that need a manual migration.
+ */
+export async function ensureSchema({ schema, executor }: SchemaOptions): Promise<void> {
+  const fingerprint = fingerprintOf(schema)
+  if (ready.get(executor)?.has(fingerprint) === true) return
+  if ((await readFingerprint(executor)) === fingerprint) {
+    markReady(executor, fingerprint)
+    return
+  }
+  const report = await runMigrations({ schema, executor })
+  if (report.refused.length > 0) {
+    const list = report.refused.map((s) => `${s.kind} ${s.table}${s.column === undefined ? "" : `.${s.column}`}: ${s.reason ?? ""}`).join("; ")
+    throw new PlasmaError("invalid-schema", `the database differs from the schema in ways plasma will not change by itself: ${list}`, {
+      details: { refused: report.refused },
+    })
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Applying one push: the mutations of one client, in id order, exactly once.
+ *
+ * - `id ≤ last_mutation_id` is skipped (already applied); `id = last + 1` is applied; anything
+ *   else is a gap: processing stops there, and what came before it still commits.
+ * - A mutator that throws (or whose write a `write` predicate refuses) is rolled back and dropped,
+ *   and its id still advances: one poison mutation must not wedge its client forever.
+ * - The whole push commits as ONE batch behind the guards (exactly-once, serializable reads,
+ *   blobs present). A conflict re-runs the push from scratch; a batch that fails for any other
+ *   reason (a constraint only the database sees, a FileRef without bytes) is re-run one mutation
+ *   per batch so that only the guilty mutation is dropped.
+ */
+import { createDb, invokeMutator, type AnySchema, type AuthContext, type MutatorMap } from "@plasma/core"
+import type { SqlExecutor, SqlQuery } from "@plasma/executors"
+import {
+  backoff,
+  blobGuard,
+  clientGuard,
+  commitBatch,
+  commitError,
+  conflictGuard,
+  MAX_ATTEMPTS,
+  originStatement,
+  withWriteLock,
+  type CommitOutcome,
+} from "../write/commit.js"
+import { WriteTransaction } from "../write/write-transaction.js"
+
+export interface PushMutation {
+  readonly id: number
+  readonly name: string
+  readonly args: unknown
+  readonly timestamp?: number
+}
+
+export interface PushInput {
+  readonly schema: AnySchema
+  readonly mutators: MutatorMap
+  readonly executor: SqlExecutor
+  readonly ctx: AuthContext
+  readonly clientGroupID: string
+  readonly clientID: string
+  readonly mutations: readonly PushMutation[]
+}
+
+/** A mutation that was rolled back and dropped; its id advanced anyway. */
+export interface DroppedMutation {
+  readonly id: number
+  readonly name: string
+  readonly error: unknown
+}
+
+export interface PushResult {
+  /** Mutations that ran (dropped ones included). */
+  readonly processed: number
+  /** Mutations skipped because they were already applied. */
+  readonly skipped: number
+  readonly dropped: readonly DroppedMutation[]
+  /** Set when the push stopped at a gap. */
+  readonly gap: { readonly expected: number; readonly got: number } | null
+  /** The client's last_mutation_id after the push. */
+  readonly lastMutationID: number
+  /** Serializable retries the push needed. */
+  readonly retries: number
+}
+
+function lastMutationStatement(clientGroupID: string, clientID: string, id: number, now: number): SqlQuery {
+  return {
+    text:
+      "INSERT INTO _plasma_client_mutations (client_group_id, client_id, last_mutation_id, last_pull_version, last_seen_at) " +
+      "VALUES (?, ?, ?, NULL, ?) ON CONFLICT (client_group_id, client_id) DO UPDATE SET " +
+      "last_mutation_id = excluded.last_mutation_id, last_seen_at = excluded.last_seen_at",
+    params: [clientGroupID, clientID, id, now],
+  }
+}
+
+async function readPushStart(input: PushInput): Promise<{ startVersion: number; last: number | null }> {
+  const [versions, clients] = await input.executor.batch([
+    { text: "SELECT MAX(row_version) AS v FROM _plasma_changes", params: [] },
+    { text: "SELECT last_mutation_id AS m FROM _plasma_client_mutations WHERE client_group_id = ? AND client_id = ?", params: [input.clientGroupID, input.clientID] },
+  ])
+  const m = clients?.rows[0]?.m
+  return { startVersion: Number(versions?.rows[0]?.v ?? 0), last: m === undefined || m === null ? null : Number(m) }
+}
+
+interface Attempt {
+  readonly outcome: CommitOutcome | null
+  readonly result: Omit<PushResult, "retries">
+}
+
+/**
+ * Runs the mutations from `from` on (at most `max` of them) in one transaction and commits it.
+ * `outcome` is null when there was nothing to commit.
+ */
+async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number, unknown>): Promise<Attempt> {
+  const { schema, mutators, executor, ctx, clientGroupID, clientID } = input
+  const { startVersion, last } = await readPushStart(input)
+  const tx = new WriteTransaction({ schema, executor, ctx, applyReadAuth: false })
+  const db = createDb(schema, tx)
+  const now = Date.now()
+  const dropped: DroppedMutation[] = []
+  let current = last ?? 0
+  let skipped = 0
+  let processed = 0
+  let gap: PushResult["gap"] = null
+  for (const m of input.mutations) {
+    if (m.id <= current) {
+      skipped++
+      continue
+    }
+    if (m.id !== current + 1) {
+      gap = { expected: current + 1, got: m.id }
+      break
+    }
+    if (processed >= max) break
+    const mark = tx.mark()
+    if (poison.has(m.id)) {
+      dropped.push({ id: m.id, name: m.name, error: poison.get(m.id) })
+    } else {
+      tx.append(originStatement({ clientGroupID, clientID, mutationID: m.id }, now))
+      try {
+        await invokeMutator(mutators, m.name, { db, args: m.args, ctx, clientID, mutationID: m.id })
+      } catch (error) {
+        tx.rollbackTo(mark)
+        dropped.push({ id: m.id, name: m.name, error })
+      }
+    }
+    current = m.id
+    processed++
+  }
+  const result = { processed, skipped, dropped, gap, lastMutationID: current }
+  if (processed === 0) return { outcome: null, result }
+  tx.append(lastMutationStatement(clientGroupID, clientID, current, now))
+  const guards = [clientGuard(clientGroupID, clientID, last), conflictGuard(startVersion, tx.readTables()), blobGuard(tx.requiredBlobs())]
+  return { outcome: await commitBatch(executor, guards, tx.statements()), result }
+}
+
+/**
+ * Applies a push. Holds the executor's write lock for its whole duration.
+ * Throws `conflict-retry` when serializable retries run out.
+ */
+export async function applyPush(input: PushInput): Promise<PushResult> {
+  return withWriteLock(input.executor, async () => {
+    let retries = 0
+    // Fast path: every mutation in one batch.
+    for (;;) {
+      const { outcome, result } = await attempt(input, Number.POSITIVE_INFINITY, new Map())
+      if (outcome === null || outcome.ok) return { ...result, retries }
+      if (outcome.reason !== "conflict") break
+      if (++retries >= MAX_ATTEMPTS) throw commitError(outcome)
+      await backoff(retries)
+    }
+    // Slow path: one mutation per batch, so a failing batch names its mutation; that one is
+    // marked poison, and the next attempt drops it and commits only its id advance.
+    const poison = new Map<number, unknown>()
+    const dropped: DroppedMutation[] = []
+    let processed = 0
+    let skipped: number | null = null
+    for (;;) {
+      const { outcome, result } = await attempt(input, 1, poison)
+      skipped ??= result.skipped
+      if (outcome === null) return { processed, skipped, dropped, gap: result.gap, lastMutationID: result.lastMutationID, retries }
+      if (outcome.ok) {
+        processed += result.processed
+        dropped.push(...result.dropped)
+      } else if (outcome.reason === "conflict") {
+        if (++retries >= MAX_ATTEMPTS) throw commitError(outcome)
+        await backoff(retries)
+      } else {
+        poison.set(result.lastMutationID, commitError(outcome))
+      }
+    }
+  })
+}

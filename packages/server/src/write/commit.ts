@@ -1,0 +1,127 @@
+/**
+ * Committing a buffered transaction in one atomic batch, in this order:
+ * 1. guards — statements that insert into a table whose named CHECK fails when a conflict
+ *    exists, aborting the whole batch (D1 has no BEGIN/ROLLBACK; this is the way to refuse):
+ *    - serializable reads: no change row for a table read since `startVersion`;
+ *    - exactly once: the client's `last_mutation_id` is still what the push saw;
+ *    - blobs: every FileRef written has its bytes recorded in `_plasma_blobs` (same size);
+ * 2. the transaction's statements (origin stamps, row writes, client bookkeeping);
+ * 3. clearing the origin row.
+ * Guards run before the batch's own writes create change rows, so they only see others' commits.
+ */
+import { PlasmaError } from "@plasma/core"
+import { AsyncMutex, isExecutorError, type SqlExecutor, type SqlQuery } from "@plasma/executors"
+import { BLOB_GUARD, CONFLICT_GUARD } from "../schema/internal-tables.js"
+
+/** Who a batch writes for; stamped on its change rows by the capture triggers. */
+export interface Origin {
+  readonly clientGroupID: string | null
+  readonly clientID: string | null
+  readonly mutationID: number | null
+}
+
+export const SERVER_ORIGIN: Origin = { clientGroupID: null, clientID: null, mutationID: null }
+
+export function originStatement(origin: Origin, now: number): SqlQuery {
+  return {
+    text: "INSERT OR REPLACE INTO _plasma_origin (id, client_group_id, client_id, mutation_id, now) VALUES (1, ?, ?, ?, ?)",
+    params: [origin.clientGroupID, origin.clientID, origin.mutationID, now],
+  }
+}
+
+const CLEAR_ORIGIN: SqlQuery = { text: "DELETE FROM _plasma_origin", params: [] }
+
+export function conflictGuard(startVersion: number, tables: Iterable<string>): SqlQuery | null {
+  const list = [...tables]
+  if (list.length === 0) return null
+  return {
+    text:
+      "INSERT INTO _plasma_guard (ok) SELECT 0 WHERE EXISTS (SELECT 1 FROM _plasma_changes WHERE row_version > ? " +
+      "AND table_name IN (SELECT value FROM json_each(?)))",
+    params: [startVersion, JSON.stringify(list)],
+  }
+}
+
+export function clientGuard(clientGroupID: string, clientID: string, expected: number | null): SqlQuery {
+  return {
+    text:
+      "INSERT INTO _plasma_guard (ok) SELECT 0 WHERE (SELECT last_mutation_id FROM _plasma_client_mutations " +
+      "WHERE client_group_id = ? AND client_id = ?) IS NOT ?",
+    params: [clientGroupID, clientID, expected],
+  }
+}
+
+export function blobGuard(blobs: ReadonlyMap<string, number>): SqlQuery | null {
+  if (blobs.size === 0) return null
+  return {
+    text:
+      "INSERT INTO _plasma_blob_guard (ok) SELECT 0 FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM _plasma_blobs b " +
+      "WHERE b.hash = json_extract(j.value, '$[0]') AND b.size = json_extract(j.value, '$[1]')) LIMIT 1",
+    params: [JSON.stringify([...blobs])],
+  }
+}
+
+export type CommitOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: "conflict" | "blob-missing" | "failed"; readonly error: unknown }
+
+/** Runs guards + body + origin clear as one batch and classifies a failure. */
+export async function commitBatch(executor: SqlExecutor, guards: readonly (SqlQuery | null)[], body: readonly SqlQuery[]): Promise<CommitOutcome> {
+  const queries = [...guards.filter((g): g is SqlQuery => g !== null), ...body, CLEAR_ORIGIN]
+  try {
+    await executor.batch(queries)
+    return { ok: true }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    if (message.includes(CONFLICT_GUARD)) return { ok: false, reason: "conflict", error }
+    if (message.includes(BLOB_GUARD)) return { ok: false, reason: "blob-missing", error }
+    return { ok: false, reason: "failed", error }
+  }
+}
+
+/** Turns a failed commit into the error a caller sees. */
+export function commitError(outcome: Exclude<CommitOutcome, { ok: true }>): PlasmaError {
+  if (outcome.reason === "blob-missing") {
+    return new PlasmaError("blob-invalid", "a file value refers to bytes that were never uploaded (or whose size differs); upload the blob first", { cause: outcome.error })
+  }
+  if (outcome.reason === "conflict") {
+    return new PlasmaError("conflict-retry", "the transaction kept conflicting with concurrent writes; retry", { cause: outcome.error })
+  }
+  if (isExecutorError(outcome.error, "constraint-violation")) {
+    return new PlasmaError("constraint-violation", `the write breaks a database constraint: ${outcome.error.message}`, { cause: outcome.error })
+  }
+  return new PlasmaError("internal", "the write failed in the database", { cause: outcome.error })
+}
+
+const locks = new WeakMap<SqlExecutor, AsyncMutex>()
+
+/**
+ * Runs `fn` while holding this executor's write lock. Within one isolate this serializes every
+ * plasma transaction on a database, so guards only fire for writers in other isolates.
+ */
+export async function withWriteLock<T>(executor: SqlExecutor, fn: () => Promise<T>): Promise<T> {
+  let lock = locks.get(executor)
+  if (lock === undefined) locks.set(executor, (lock = new AsyncMutex()))
+  const waiting = lock.acquire()
+  if (waiting !== undefined) await waiting
+  try {
+    return await fn()
+  } finally {
+    lock.release()
+  }
+}
+
+/** The newest row_version; reads after it see every commit up to it. */
+export async function readStartVersion(executor: SqlExecutor): Promise<number> {
+  const rows = await executor.all<{ v: number | null }>({ text: "SELECT MAX(row_version) AS v FROM _plasma_changes", params: [] })
+  return Number(rows[0]?.v ?? 0)
+}
+
+/** Default bound on serializable retries before answering `conflict-retry`. */
+export const MAX_ATTEMPTS = 10
+
+/** Waits a jittered, growing delay before retry `attempt` (1-based). */
+export function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(200, 2 ** attempt)
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

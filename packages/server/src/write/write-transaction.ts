@@ -1,0 +1,296 @@
+/**
+ * A buffered, serializable write transaction that works the same on every executor, D1 included.
+ *
+ * D1 has no BEGIN, so nothing is sent while a mutator runs. Writes are buffered as statements by
+ * id, and each touched row's post-image (or a tombstone) goes into an overlay keyed by
+ * (table, id). Reads see the overlay: a query over tables without overlay rows goes to the
+ * database as is; otherwise the rows of its tables are fetched (the WHERE pushed down when there
+ * is no join), merged with the overlay, and the query is finished by the in-memory evaluator of
+ * `@plasma/core`, so results agree with SQLite by construction.
+ *
+ * Predicate writes become writes by id: `update ... where p` reads the affected rows, computes
+ * post-images in JavaScript, runs the table's `write` predicate on pre- and post-image and
+ * buffers `UPDATE ... WHERE id IN (...)`. Deletes mirror SQLite's foreign-key actions into the
+ * overlay (cascade, set null; restrict refuses) while SQLite performs them for real at commit,
+ * where the capture triggers log every cascaded row.
+ *
+ * The caller commits `statements()` in one atomic batch behind the guards of `commit.ts`: the
+ * tables read since `startVersion` must be unchanged, and every FileRef written must have bytes.
+ * `mark()`/`rollbackTo()` drop one mutation's effects inside a push.
+ */
+import {
+  PlasmaError,
+  createSelectNode,
+  evaluateSelect,
+  matchesCondition,
+  prepareInsertRow,
+  preparePatch,
+  tableOf,
+  tablesOfSelect,
+  validateQuery,
+  type AnySchema,
+  type AnyTable,
+  type AuthContext,
+  type ExprNode,
+  type FileRef,
+  type QueryEngine,
+  type SelectNode,
+  type WriteNode,
+  type WriteResult,
+} from "@plasma/core"
+import type { SqlExecutor, SqlQuery } from "@plasma/executors"
+import { compileSelect } from "../compile/compile-select.js"
+import { referencesTo } from "./references.js"
+import { chunk, deleteStatements, insertStatements, updateStatements } from "./row-statements.js"
+
+type Row = Record<string, unknown>
+
+export interface WriteTransactionOptions {
+  readonly schema: AnySchema
+  readonly executor: SqlExecutor
+  /** The context `auth` predicates see; `null` bypasses them (admin). */
+  readonly ctx: AuthContext | null
+  /** Also filter reads through `auth.read` (createServerDb does; mutators on the sync path do not). */
+  readonly applyReadAuth: boolean
+}
+
+/** A point to roll one mutation back to. */
+export interface TransactionMark {
+  readonly statements: number
+  readonly undo: number
+  readonly blobs: ReadonlyMap<string, number>
+}
+
+interface UndoEntry {
+  readonly table: string
+  readonly id: string
+  readonly had: boolean
+  readonly previous: Row | null
+}
+
+export class WriteTransaction implements QueryEngine {
+  readonly #schema: AnySchema
+  readonly #executor: SqlExecutor
+  readonly #ctx: AuthContext | null
+  readonly #applyReadAuth: boolean
+  readonly #maxParams: number
+  readonly #overlay = new Map<string, Map<string, Row | null>>()
+  readonly #undo: UndoEntry[] = []
+  #statements: SqlQuery[] = []
+  readonly #readTables = new Set<string>()
+  #blobs = new Map<string, number>()
+
+  constructor(options: WriteTransactionOptions) {
+    this.#schema = options.schema
+    this.#executor = options.executor
+    this.#ctx = options.ctx
+    this.#applyReadAuth = options.applyReadAuth
+    // Leave room for the statement's own values beside a chunk of ids.
+    this.#maxParams = Math.max(10, options.executor.capabilities.maxBoundParameters)
+  }
+
+  /** The buffered statements, in order. */
+  statements(): readonly SqlQuery[] {
+    return this.#statements
+  }
+  /** Tables whose rows this transaction read (the serializability guard watches them). */
+  readTables(): ReadonlySet<string> {
+    return this.#readTables
+  }
+  /** FileRefs written, by hash → size: their bytes must exist at commit. */
+  requiredBlobs(): ReadonlyMap<string, number> {
+    return this.#blobs
+  }
+  /** `true` when some row write is buffered. */
+  hasWrites(): boolean {
+    return this.#undo.length > 0
+  }
+
+  /** Appends a statement that is not a row write (origin stamps, client bookkeeping). */
+  append(query: SqlQuery): void {
+    this.#statements.push(query)
+  }
+
+  mark(): TransactionMark {
+    return { statements: this.#statements.length, undo: this.#undo.length, blobs: new Map(this.#blobs) }
+  }
+
+  rollbackTo(mark: TransactionMark): void {
+    this.#statements = this.#statements.slice(0, mark.statements)
+    while (this.#undo.length > mark.undo) {
+      const entry = this.#undo.pop()!
+      const rows = this.#overlay.get(entry.table)!
+      if (entry.had) rows.set(entry.id, entry.previous)
+      else rows.delete(entry.id)
+    }
+    this.#blobs = new Map(mark.blobs)
+  }
+
+  #put(table: string, id: string, row: Row | null): void {
+    let rows = this.#overlay.get(table)
+    if (rows === undefined) this.#overlay.set(table, (rows = new Map()))
+    this.#undo.push({ table, id, had: rows.has(id), previous: rows.get(id) ?? null })
+    rows.set(id, row)
+  }
+
+  #canRead(table: AnyTable, row: Row): boolean {
+    const read = table.$options.auth?.read
+    return !this.#applyReadAuth || this.#ctx === null || read === undefined || read(this.#ctx, row)
+  }
+
+  #checkWrite(table: AnyTable, row: Row, which: "before" | "after"): void {
+    const write = table.$options.auth?.write
+    if (this.#ctx === null || write === undefined || write(this.#ctx, row)) return
+    throw new PlasmaError("write-denied", `table "${table.$name}": the write predicate refused row "${String(row.id)}" (${which} the write)`, {
+      details: { table: table.$name, id: String(row.id) },
+    })
+  }
+
+  #needsEvaluator(tables: readonly string[]): boolean {
+    return tables.some((name) => {
+      if ((this.#overlay.get(name)?.size ?? 0) > 0) return true
+      return this.#applyReadAuth && this.#ctx !== null && tableOf(this.#schema, name).$options.auth?.read !== undefined
+    })
+  }
+
+  /** Rows of one table as this transaction sees them (database + overlay, read auth applied). */
+  async #rowsOf(name: string, pushDown: ExprNode | null): Promise<Row[]> {
+    const table = tableOf(this.#schema, name)
+    const compiled = compileSelect(this.#schema, { ...createSelectNode(name, null), where: pushDown })
+    const fromDb = compiled.decode(await this.#executor.all(compiled.query))
+    const overlay = this.#overlay.get(name)
+    const rows: Row[] = []
+    for (const row of fromDb) if (overlay?.has(row.id as string) !== true && this.#canRead(table, row)) rows.push(row)
+    if (overlay !== undefined) {
+      for (const row of overlay.values()) {
+        if (row !== null && matchesCondition(this.#schema, name, pushDown, row) && this.#canRead(table, row)) rows.push(row)
+      }
+    }
+    return rows
+  }
+
+  async select(node: SelectNode): Promise<Row[]> {
+    validateQuery(this.#schema, node)
+    const tables = tablesOfSelect(node)
+    for (const t of tables) this.#readTables.add(t)
+    if (!this.#needsEvaluator(tables)) {
+      const compiled = compileSelect(this.#schema, node)
+      return compiled.decode(await this.#executor.all(compiled.query))
+    }
+    // Without joins the WHERE can go to the database; aggregates still need every matching row.
+    const pushDown = node.joins.length === 0 ? node.where : null
+    const sources = new Map<string, Row[]>()
+    for (const t of new Set(tables)) sources.set(t, await this.#rowsOf(t, t === node.from ? pushDown : null))
+    return evaluateSelect(this.#schema, node, (t) => sources.get(t) ?? [])
+  }
+
+  async #matching(table: AnyTable, where: ExprNode | null): Promise<Row[]> {
+    return this.select({ ...createSelectNode(table.$name, null), where })
+  }
+
+  #noteFiles(table: AnyTable, row: Readonly<Row>): void {
+    for (const [name, column] of Object.entries(table.$columns)) {
+      if (column.config.kind !== "file") continue
+      const value = row[name] as FileRef | null | undefined
+      if (value !== null && value !== undefined) this.#blobs.set(value.hash, value.size)
+    }
+  }
+
+  async write(node: WriteNode): Promise<WriteResult> {
+    validateQuery(this.#schema, node)
+    const table = tableOf(this.#schema, node.table)
+    switch (node.kind) {
+      case "insert":
+        return this.#insert(table, node.rows)
+      case "update":
+        return this.#update(table, node.set, node.where)
+      case "delete":
+        return this.#delete(table, node.where)
+    }
+  }
+
+  #insert(table: AnyTable, input: readonly Readonly<Row>[]): WriteResult {
+    // Check everything before buffering anything: a statement is all or nothing.
+    const rows = input.map((r) => prepareInsertRow(table, r))
+    const overlay = this.#overlay.get(table.$name)
+    const seen = new Set<string>()
+    for (const row of rows) {
+      const id = row.id as string
+      if (seen.has(id) || (overlay?.get(id) ?? null) !== null) {
+        throw new PlasmaError("constraint-violation", `table "${table.$name}": a row with id "${id}" already exists`, { details: { table: table.$name, id } })
+      }
+      seen.add(id)
+      this.#checkWrite(table, row, "after")
+    }
+    for (const row of rows) {
+      this.#noteFiles(table, row)
+      this.#put(table.$name, row.id as string, row)
+    }
+    this.#statements.push(...insertStatements(table, rows, this.#maxParams))
+    return { rowsAffected: rows.length }
+  }
+
+  async #update(table: AnyTable, set: Readonly<Row>, where: ExprNode | null): Promise<WriteResult> {
+    const patch = preparePatch(table, set)
+    const before = await this.#matching(table, where)
+    const after = before.map((row) => ({ ...row, ...patch }))
+    for (let i = 0; i < before.length; i++) {
+      this.#checkWrite(table, before[i]!, "before")
+      this.#checkWrite(table, after[i]!, "after")
+    }
+    for (const row of after) {
+      this.#noteFiles(table, row)
+      this.#put(table.$name, row.id as string, row)
+    }
+    const ids = before.map((r) => r.id as string)
+    this.#statements.push(...updateStatements(table, patch, ids, this.#maxParams))
+    return { rowsAffected: before.length }
+  }
+
+  async #delete(table: AnyTable, where: ExprNode | null): Promise<WriteResult> {
+    const before = await this.#matching(table, where)
+    for (const row of before) this.#checkWrite(table, row, "before")
+    const ids = before.map((r) => r.id as string)
+    await this.#applyDeleteEffects(table, ids, new Set())
+    this.#statements.push(...deleteStatements(table, ids, this.#maxParams))
+    return { rowsAffected: before.length }
+  }
+
+  /**
+   * Mirrors SQLite's ON DELETE actions into the overlay so later reads in this transaction see
+   * them; SQLite performs them for real when the DELETE commits.
+   */
+  async #applyDeleteEffects(table: AnyTable, ids: readonly string[], visiting: Set<string>): Promise<void> {
+    if (ids.length === 0) return
+    for (const id of ids) {
+      visiting.add(`${table.$name}\u0000${id}`)
+      this.#put(table.$name, id, null)
+    }
+    for (const reference of referencesTo(this.#schema, table.$name)) {
+      const child = tableOf(this.#schema, reference.table)
+      const children: Row[] = []
+      for (const group of chunk(ids, 90)) {
+        const inIds: ExprNode = { kind: "in", operand: { kind: "column", table: child.$name, column: reference.column }, values: group.map((value) => ({ kind: "value", value })) }
+        children.push(...(await this.#rowsOf(child.$name, inIds)))
+      }
+      const pending = children.filter((row) => !visiting.has(`${child.$name}\u0000${String(row.id)}`))
+      if (pending.length === 0) continue
+      this.#readTables.add(child.$name)
+      switch (reference.onDelete) {
+        case "cascade":
+          await this.#applyDeleteEffects(child, pending.map((r) => r.id as string), visiting)
+          break
+        case "setNull":
+          for (const row of pending) this.#put(child.$name, row.id as string, { ...row, [reference.column]: null })
+          break
+        case "restrict":
+        case "noAction":
+          throw new PlasmaError(
+            "constraint-violation",
+            `table "${table.$name}": cannot delete row "${ids[0] ?? ""}" while table "${child.$name}", column "${reference.column}" references it (onDelete: ${reference.onDelete})`,
+            { details: { table: table.$name, referencedBy: child.$name, column: reference.column } },
+          )
+      }
+    }
+  }
+}
