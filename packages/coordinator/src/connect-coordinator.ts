@@ -140,17 +140,21 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
     heartbeatTimer = undefined
   }
 
-  /** Forgets `current` and, unless closed, schedules the next attempt. */
-  const disconnected = (current: WebSocketLike): void => {
-    if (socket !== current) return
-    socket = undefined
-    stopHeartbeat()
+  const scheduleReconnect = (): void => {
     if (closed) return
     const delay = backoffDelay(attempt++, backoff, random)
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined
       connect()
     }, delay)
+  }
+
+  /** Forgets `current` and, unless closed, schedules the next attempt. */
+  const disconnected = (current: WebSocketLike): void => {
+    if (socket !== current) return
+    socket = undefined
+    stopHeartbeat()
+    scheduleReconnect()
   }
 
   const send = (current: WebSocketLike, frame: string): boolean => {
@@ -200,9 +204,7 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
     } catch (cause) {
       // A constructor throw (bad URL, blocked port) is retried like a failed connection.
       report(new CoordinatorError("socket-error", "could not open the coordinator socket", { cause }))
-      const placeholder = { readyState: 3 } as WebSocketLike
-      socket = placeholder
-      disconnected(placeholder)
+      scheduleReconnect()
       return
     }
     socket = current

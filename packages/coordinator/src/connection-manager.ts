@@ -37,6 +37,8 @@ export interface ConnectionManager {
   setUserInfo(ws: HibernatableWebSocket, userInfo: JsonValue): Connection | undefined
   /** Every open connection, minus sockets that are known to be leaving. */
   all(): Connection[]
+  /** The same sockets as `all()` without reading attachments: for fan-outs that need no identity. */
+  sockets(): HibernatableWebSocket[]
   /** Marks `ws` as gone: it may still be listed by the runtime while its close completes. */
   markDeparted(ws: HibernatableWebSocket): void
 }
@@ -98,6 +100,9 @@ export function createHibernatingConnectionManager(state: CoordinatorState): Con
         if (connection !== undefined) connections.push(connection)
       }
       return connections
+    },
+    sockets() {
+      return state.getWebSockets().filter((ws) => ws.readyState === WS_OPEN && !departed.has(ws))
     },
     markDeparted(ws) {
       departed.add(ws)

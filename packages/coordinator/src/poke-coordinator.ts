@@ -43,13 +43,13 @@ export async function pokeCoordinator<Id>(
   }
   const room = toRoomName(options.room ?? DEFAULT_ROOM)
   // The host is never resolved: a stub routes by object, not by URL.
-  const request = new Request(`https://coordinator.internal${DEFAULT_COORDINATOR_PATH}?room=${encodeURIComponent(room)}`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${token}` },
-  })
+  const url = `https://coordinator.internal${DEFAULT_COORDINATOR_PATH}?room=${encodeURIComponent(room)}`
   let response: Response
   try {
-    response = await namespace.get(namespace.idFromName(room)).fetch(request)
+    response = await namespace.get(namespace.idFromName(room)).fetch(url, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}` },
+    })
   } catch (cause) {
     throw new CoordinatorError("poke-failed", `could not reach the coordinator of room "${room}"`, { cause, details: { room } })
   }

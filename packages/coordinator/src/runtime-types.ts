@@ -25,9 +25,13 @@ export interface CoordinatorState {
   setWebSocketAutoResponse(pair?: object): void
 }
 
-/** A `DurableObjectStub`-like object: something that answers `fetch`. */
+/**
+ * A `DurableObjectStub`-like object: something that answers `fetch`. `pokeCoordinator` calls it
+ * with a URL string and an init (not a `Request`), so a stub whose `Request` class differs from
+ * the caller's (Miniflare's Node-side proxy, for one) still works.
+ */
 export interface CoordinatorStub {
-  fetch(request: Request): Promise<Response>
+  fetch(input: Request | string, init?: RequestInit): Promise<Response>
 }
 
 /**

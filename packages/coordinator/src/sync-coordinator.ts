@@ -193,8 +193,9 @@ export class SyncCoordinator {
     // POST takes the token from the header only: query strings end up in access logs.
     this.#authorized(bearerToken(request))
     let sockets = 0
-    for (const connection of this.connections.all()) {
-      if (this.#sendRaw(connection.ws, POKE_FRAME)) sockets++
+    // Pokes carry no identity, so skip reading 1,000 attachments on the hot path.
+    for (const ws of this.connections.sockets()) {
+      if (this.#sendRaw(ws, POKE_FRAME)) sockets++
     }
     return Response.json({ ok: true, sockets })
   }
