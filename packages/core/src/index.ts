@@ -94,5 +94,33 @@ export type { Db, DeleteBuilder, InsertBuilder, Projection, ProjectionResult, Qu
 export { orderingOf } from "./query/ordering.js"
 export { validateQuery } from "./query/validate-query.js"
 
+export { createMemoryEngine } from "./memory/memory-engine.js"
+export type { MemoryChange, MemoryEngine, MemoryEngineOptions } from "./memory/memory-engine.js"
+export { evaluateSelect } from "./memory/evaluate-select.js"
+export type { RowsOf } from "./memory/evaluate-select.js"
+export { evaluateExpr, matchesCondition, sqlLike, isTrue, createRowScope } from "./memory/evaluate-expr.js"
+export type { EvalScope, ScopeRows } from "./memory/evaluate-expr.js"
+export { compareSqlValues, compareText, compareBytes, storageClassOf, sqlValueKey, toRawSqlValue } from "./memory/sql-compare.js"
+
 export { defineMutators, invokeMutator, mutatorOf } from "./mutators/define-mutators.js"
 export type { Mutator, MutatorArgs, MutatorInput, MutatorMap } from "./mutators/define-mutators.js"
+
+export { COOKIE_PREFIX, decodeCookie, encodeCookie } from "./protocol/cookie.js"
+export {
+  MAX_ID_LENGTH,
+  MAX_MUTATOR_NAME_LENGTH,
+  PROTOCOL_VERSION,
+  checkProtocolVersion,
+  clientIdSchema,
+  parsePushRequest,
+  pushMutationSchema,
+  pushRequestSchema,
+  pushResponseSchema,
+  schemaVersionSchema,
+  toInvalidRequest,
+} from "./protocol/push.js"
+export type { PushMutationMessage, PushRequest, PushResponse } from "./protocol/push.js"
+export { PULL_PARAMS, parsePullRequest, patchOperationSchema, pullRequestSchema, pullResponseSchema } from "./protocol/pull.js"
+export type { PatchOperation, PullQuery, PullRequest, PullResponse } from "./protocol/pull.js"
+export { errorBodySchema } from "./protocol/error-body.js"
+export type { ErrorBody } from "./protocol/error-body.js"

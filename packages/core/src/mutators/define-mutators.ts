@@ -24,11 +24,15 @@ export interface MutatorInput<S extends AnySchema, Ctx, Args> {
 /** One mutator. Annotate `args` to type them: `async ({ db, args }: MutatorInput<S, Ctx, { id: string }>) => …`. */
 export type Mutator<S extends AnySchema, Ctx, Args = any> = (input: MutatorInput<S, Ctx, Args>) => Promise<void> | void
 
-/** A set of mutators by name. */
-export type MutatorMap<S extends AnySchema = AnySchema, Ctx = any> = Readonly<Record<string, Mutator<S, Ctx>>>
+/**
+ * A set of mutators by name. The default schema is `any` on purpose: a mutator's input holds a
+ * `Db<S>`, which makes mutators of a concrete schema not assignable to `Mutator<AnySchema>`, so
+ * with `AnySchema` as default no app's mutators would satisfy a plain `MutatorMap`.
+ */
+export type MutatorMap<S extends AnySchema = any, Ctx = any> = Readonly<Record<string, Mutator<S, Ctx>>>
 
 /** The `args` type a mutator declares. */
-export type MutatorArgs<M extends MutatorMap, Name extends keyof M> = M[Name] extends Mutator<AnySchema, unknown, infer A> ? A : never
+export type MutatorArgs<M extends MutatorMap, Name extends keyof M> = M[Name] extends Mutator<any, any, infer A> ? A : never
 
 /**
  * Declares the mutators of a schema. Curried so the schema and context types are given once

@@ -118,7 +118,9 @@ export function id(): Column<string> {
   return create("id")
 }
 
-export function text<T extends string = string>(): Column<T> {
+// `NoInfer` keeps a contextual type (`Column<any>` inside `table()`'s column map) from inferring
+// `T`, which would otherwise turn every text column into `any`; `T` stays `string` unless given.
+export function text<T extends string = string>(): Column<NoInfer<T>> {
   return create("text")
 }
 
@@ -142,7 +144,7 @@ export function boolean(): Column<boolean> {
 }
 
 /** Any JSON value, stored as JSON text. */
-export function json<T = unknown>(): Column<T> {
+export function json<T = unknown>(): Column<NoInfer<T>> {
   return create("json")
 }
 

@@ -42,7 +42,14 @@ function checkColumn(table: AnyTable, name: string, column: AnyColumn, tables: T
   if (kind === "id" && name !== "id") fail(`${where}: the id() column must be named "id"`)
   if (name === "id" && kind !== "id") fail(`${where}: a column named "id" must be declared with id()`)
   if (kind === "id" && (nullable || hasDefault)) fail(`${where}: the id column cannot be nullable or defaulted`)
-  if (hasDefault) checkColumnValue(table.$name, name, column, defaultValue, "default")
+  if (hasDefault) {
+    // A bad default is a schema mistake, so it surfaces as `invalid-schema` like the others.
+    try {
+      checkColumnValue(table.$name, name, column, defaultValue, "default")
+    } catch (error) {
+      throw new PlasmaError("invalid-schema", error instanceof Error ? error.message : String(error), { cause: error })
+    }
+  }
   if (ref !== null) {
     let target
     try {

@@ -57,7 +57,12 @@ export interface TableMeta<Name extends string, Cols extends ColumnMap> {
 /** A declared table: its metadata plus its bound columns as properties. */
 export type Table<Name extends string = string, Cols extends ColumnMap = ColumnMap> = TableMeta<Name, Cols> & Cols
 
-export type AnyTable = Table<string, ColumnMap>
+/**
+ * Any table, whatever its columns. Only the metadata is required: a concrete table's column
+ * properties cannot satisfy an index signature (its `$` names are not columns), so requiring
+ * `& ColumnMap` here made no declared table assignable to `AnyTable`.
+ */
+export type AnyTable = TableMeta<string, ColumnMap>
 
 /** The select shape of a table: `InferRow<typeof todos>`. */
 export type InferRow<T extends AnyTable> = RowOf<T["$columns"]>

@@ -1,0 +1,61 @@
+import { describe, expectTypeOf, it } from "vitest"
+import { bigint, blob, boolean, file, id, int, json, real, ref, text, type FileRef } from "./column.js"
+import { defineSchema } from "./define-schema.js"
+import { table, type AnyTable, type InferInsert, type InferRow } from "./table.js"
+
+const users = table("users", { id: id(), name: text() })
+const todos = table("todos", {
+  id: id(),
+  title: text(),
+  status: text<"open" | "closed">(),
+  done: boolean().default(false),
+  priority: int(),
+  score: real().nullable(),
+  big: bigint(),
+  meta: json<{ tags: string[] }>().nullable(),
+  anything: json(),
+  bytes: blob().nullable(),
+  attachment: file().nullable(),
+  ownerId: ref(() => users.id, { onDelete: "cascade" }),
+  nick: text().nullable().default("x"),
+})
+
+describe("InferRow", () => {
+  it("maps each kind to its JS type, nullable to T | null", () => {
+    expectTypeOf<InferRow<typeof todos>>().toEqualTypeOf<{
+      id: string
+      title: string
+      status: "open" | "closed"
+      done: boolean
+      priority: number
+      score: number | null
+      big: bigint
+      meta: { tags: string[] } | null
+      anything: unknown
+      bytes: Uint8Array | null
+      attachment: FileRef | null
+      ownerId: string
+      nick: string | null
+    }>()
+  })
+})
+
+describe("InferInsert", () => {
+  it("makes nullable and defaulted columns optional", () => {
+    type Insert = InferInsert<typeof todos>
+    expectTypeOf<Insert["title"]>().toEqualTypeOf<string>()
+    expectTypeOf<Insert>().toHaveProperty("done")
+    expectTypeOf<{ id: string; title: string; status: "open"; priority: number; big: bigint; anything: null; ownerId: string }>().toExtend<Insert>()
+    expectTypeOf<{ id: string; title: string }>().not.toExtend<Insert>()
+    expectTypeOf<Pick<Insert, "done" | "score" | "nick">>().toEqualTypeOf<{ done?: boolean; score?: number | null; nick?: string | null }>()
+  })
+})
+
+describe("tables and schemas", () => {
+  it("declared tables are AnyTable and keep their names", () => {
+    expectTypeOf(todos).toExtend<AnyTable>()
+    expectTypeOf(todos.$name).toEqualTypeOf<"todos">()
+    const schema = defineSchema({ users, todos })
+    expectTypeOf(schema.tables.todos).toEqualTypeOf(todos)
+  })
+})
