@@ -156,13 +156,20 @@ export class WriteTransaction implements QueryEngine {
   /** Rows of one table as this transaction sees them (database + overlay, read auth applied). */
   async #rowsOf(name: string, pushDown: ExprNode | null): Promise<Row[]> {
     const table = tableOf(this.#schema, name)
-    const compiled = compileSelect(this.#schema, { ...createSelectNode(name, null), where: pushDown })
-    const fromDb = compiled.decode(await this.#executor.all(compiled.query))
     const overlay = this.#overlay.get(name)
+    const ids = pointIdsOf(name, pushDown)
     const rows: Row[] = []
-    for (const row of fromDb) if (overlay?.has(row.id as string) !== true && this.#canRead(table, row)) rows.push(row)
+    // A lookup by ids that the overlay answers entirely needs no database round trip.
+    const overlayAnswers = ids !== null && overlay !== undefined && ids.every((id) => overlay.has(id))
+    if (!overlayAnswers) {
+      const compiled = compileSelect(this.#schema, { ...createSelectNode(name, null), where: pushDown })
+      const fromDb = compiled.decode(await this.#executor.all(compiled.query))
+      for (const row of fromDb) if (overlay?.has(row.id as string) !== true && this.#canRead(table, row)) rows.push(row)
+    }
     if (overlay !== undefined) {
-      for (const row of overlay.values()) {
+      // Point lookups only look at their own ids; anything else scans the table's overlay.
+      const candidates = ids === null ? overlay.values() : ids.map((id) => overlay.get(id) ?? null)
+      for (const row of candidates) {
         if (row !== null && matchesCondition(this.#schema, name, pushDown, row) && this.#canRead(table, row)) rows.push(row)
       }
     }
@@ -292,5 +299,36 @@ export class WriteTransaction implements QueryEngine {
           )
       }
     }
+  }
+}
+
+/**
+ * The ids a condition pins the table's rows to (`id = x`, `id IN (...)`, or an AND containing
+ * one), or `null` when it does not pin them. Used to touch only those overlay entries.
+ */
+export function pointIdsOf(table: string, condition: ExprNode | null): string[] | null {
+  if (condition === null) return null
+  const isId = (node: ExprNode): boolean => node.kind === "column" && node.table === table && node.column === "id"
+  const valueOf = (node: ExprNode): string | null => (node.kind === "value" && typeof node.value === "string" ? node.value : null)
+  switch (condition.kind) {
+    case "compare": {
+      if (condition.op !== "eq") return null
+      const value = isId(condition.left) ? valueOf(condition.right) : isId(condition.right) ? valueOf(condition.left) : null
+      return value === null ? null : [value]
+    }
+    case "in": {
+      if (!isId(condition.operand)) return null
+      const values = condition.values.map(valueOf)
+      return values.every((v): v is string => v !== null) ? [...new Set(values)] : null
+    }
+    case "and": {
+      for (const operand of condition.operands) {
+        const ids = pointIdsOf(table, operand)
+        if (ids !== null) return ids
+      }
+      return null
+    }
+    default:
+      return null
   }
 }
