@@ -1,4 +1,4 @@
-/** @module @plasma/blobs — content-addressed blob storage (R2, memory); Worker-safe entry. */
+/** @module @plasma/blobs — content-addressed blob storage (R2, memory), the blob routes, GC and ref repair; Worker-safe entry. */
 export type { BlobMetadata, BlobObject, BlobStorage } from "./storage/blob-storage.js"
 export { DEFAULT_BLOB_MIME } from "./storage/blob-storage.js"
 export {
@@ -18,3 +18,18 @@ export type {
   R2PutOptionsLike,
 } from "./storage/r2-bucket.js"
 export { assertBlobHash, isBlobHash, sha256Hex } from "./hash.js"
+
+export {
+  blobRoutes,
+  DEFAULT_BLOB_CACHE_CONTROL,
+  DEFAULT_MAX_REFERENCE_SCAN,
+  DEFAULT_MAX_UPLOAD_SIZE,
+  type BlobRoutesOptions,
+} from "./routes/blob-routes.js"
+export type { BlobCache } from "./routes/get-blob.js"
+export type { BlobErrorKind, BlobMetric, BlobRequestContext, SyncBlobHandler } from "./routes/blob-request-context.js"
+export { uploadPolicyOf, type UploadPolicy } from "./routes/upload-policy.js"
+
+export { gcOrphanedBlobs, type GcHooks, type GcOrphanedBlobsOptions, type GcResult } from "./gc/gc-orphaned-blobs.js"
+export { isCollectable, planGc, type GcCandidate, type GcClaim, type GcPlan, type GcPlanOptions, type GcSnapshot } from "./gc/plan-gc.js"
+export { reconcileBlobRefs, type BlobRef, type ReconcileBlobRefsOptions, type ReconcileResult } from "./reconcile/reconcile-blob-refs.js"

@@ -1,0 +1,342 @@
+/**
+ * The blob routes' behaviour suite, written once and run against every database + storage pair
+ * (better-sqlite3 with memory and filesystem storage, D1 with R2 in workerd). The routes are
+ * driven directly through `handle(request, context)` with a context built as the sync handler
+ * builds it after `auth`.
+ */
+import type { SqlExecutor } from "@plasma/executors"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { sha256Hex } from "../hash.js"
+import type { BlobStorage } from "../storage/blob-storage.js"
+import {
+  blobContext,
+  blobRows,
+  createPusher,
+  createRecorder,
+  getRequest,
+  makeBlob,
+  plainSchema,
+  putRequest,
+} from "../testing/blob-fixtures.js"
+import { blobRoutes } from "./blob-routes.js"
+import type { BlobCache } from "./get-blob.js"
+
+export interface BlobRoutesSubject {
+  readonly executor: SqlExecutor
+  readonly storage: BlobStorage
+  /** Objects in the backend, counted by the backend itself. */
+  countObjects(): Promise<number>
+  /** Empties database tables and storage between tests. */
+  reset(): Promise<void>
+  dispose(): Promise<void>
+}
+
+async function json(response: Response): Promise<Record<string, unknown>> {
+  return (await response.json()) as Record<string, unknown>
+}
+
+export function describeBlobRoutes(name: string, factory: () => Promise<BlobRoutesSubject>): void {
+  describe(`blobRoutes on ${name}`, () => {
+    let subject: BlobRoutesSubject
+    let executor: SqlExecutor
+    let routes: ReturnType<typeof blobRoutes>
+    beforeAll(async () => {
+      subject = await factory()
+      executor = subject.executor
+    })
+    afterAll(async () => {
+      await subject.dispose()
+    })
+    beforeEach(async () => {
+      await subject.reset()
+      routes = blobRoutes({ storage: subject.storage, cache: null })
+    })
+
+    async function put(content: string, mime = "text/plain") {
+      const blob = await makeBlob(content, mime)
+      const response = await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": mime }), blobContext(executor, blob.ref.hash))
+      expect(response.status).toBe(200)
+      return blob
+    }
+
+    async function expectNothingStored(): Promise<void> {
+      expect(await subject.countObjects()).toBe(0)
+      expect((await blobRows(executor)).size).toBe(0)
+    }
+
+    it("PUT then GET returns the same bytes with immutable caching headers and metrics", async () => {
+      const recorder = createRecorder()
+      const blob = await makeBlob("hello plasma")
+      const putResponse = await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain; charset=utf-8" }), blobContext(executor, blob.ref.hash, { recorder }))
+      expect(putResponse.status).toBe(200)
+      expect(await json(putResponse)).toEqual({ ok: true, hash: blob.ref.hash, size: blob.bytes.byteLength, mime: "text/plain; charset=utf-8" })
+      const row = (await blobRows(executor)).get(blob.ref.hash)
+      expect(row?.size).toBe(blob.bytes.byteLength)
+      // Never referenced: its orphan clock starts at the upload.
+      expect(row?.orphaned_at).toBe(row?.uploaded_at)
+
+      await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })
+      expect((await blobRows(executor)).get(blob.ref.hash)?.orphaned_at).toBeNull()
+
+      const response = await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { recorder }))
+      expect(response.status).toBe(200)
+      expect(new Uint8Array(await response.arrayBuffer())).toEqual(blob.bytes)
+      expect(response.headers.get("etag")).toBe(`"${blob.ref.hash}"`)
+      expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8")
+      expect(response.headers.get("content-length")).toBe(String(blob.bytes.byteLength))
+      expect(response.headers.get("cache-control")).toBe("private, max-age=31536000, immutable")
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff")
+      expect(recorder.metrics.map((m) => [m.kind, m.ok, m.status, m.bytes])).toEqual([
+        ["blob-put", true, 200, blob.bytes.byteLength],
+        ["blob-get", true, 200, blob.bytes.byteLength],
+      ])
+      expect(recorder.errors).toEqual([])
+    })
+
+    it("PUT is idempotent: the same hash again is 200, one record, one object", async () => {
+      const blob = await put("twice")
+      const before = (await blobRows(executor)).get(blob.ref.hash)
+      await new Promise((r) => setTimeout(r, 5))
+      const again = await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash))
+      expect(again.status).toBe(200)
+      expect(await subject.countObjects()).toBe(1)
+      const rows = await blobRows(executor)
+      expect(rows.size).toBe(1)
+      // The first upload time stays; the orphan clock of an unreferenced blob restarts.
+      expect(rows.get(blob.ref.hash)?.uploaded_at).toBe(before?.uploaded_at)
+      expect(rows.get(blob.ref.hash)?.orphaned_at).toBeGreaterThan(before?.orphaned_at ?? Infinity)
+    })
+
+    it("If-None-Match with the ETag answers 304 to a reader, 404 to anyone else", async () => {
+      const blob = await put("etag me")
+      await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })
+      const reader = await routes.handle(getRequest(blob.ref.hash, { "if-none-match": `W/"x", "${blob.ref.hash}"` }), blobContext(executor, blob.ref.hash))
+      expect(reader.status).toBe(304)
+      expect(reader.headers.get("etag")).toBe(`"${blob.ref.hash}"`)
+      const other = await routes.handle(getRequest(blob.ref.hash, { "if-none-match": `"${blob.ref.hash}"` }), blobContext(executor, blob.ref.hash, { ctx: { userId: "mallory" } }))
+      expect(other.status).toBe(404)
+    })
+
+    describe("refuses bad input with the right 4xx and stores nothing", () => {
+      const traversal = [
+        "..%2F..%2Fetc%2Fpasswd",
+        "../x",
+        "..",
+        "%2e%2e%2f%2e%2e%2fsecret",
+        "..\\..\\windows",
+        "abc",
+        "A".repeat(64),
+        "0".repeat(63),
+        "0".repeat(65),
+        `sha256:${"0".repeat(64)}`,
+        `${"0".repeat(64)}/../x`,
+        `${"0".repeat(64)}\n`,
+        "",
+      ]
+      it.each(traversal)("malformed hash %j → 400 blob-invalid", async (hash) => {
+        const recorder = createRecorder()
+        const response = await routes.handle(
+          new Request("https://app.test/sync/blob/x", { method: "PUT", body: "data", headers: { "content-type": "text/plain" } }),
+          blobContext(executor, hash, { recorder }),
+        )
+        expect(response.status).toBe(400)
+        expect(await json(response)).toMatchObject({ error: "blob-invalid", reason: "invalid-hash" })
+        const get = await routes.handle(getRequest("x"), blobContext(executor, hash))
+        expect(get.status).toBe(400)
+        expect(recorder.errors.map((e) => e.kind)).toEqual(["blob-invalid"])
+        await expectNothingStored()
+      })
+
+      it("a body whose SHA-256 is not the hash → 400 hash-mismatch", async () => {
+        const blob = await makeBlob("the real bytes")
+        const forged = new TextEncoder().encode("other bytes!!!")
+        const response = await routes.handle(putRequest(blob.ref.hash, forged, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash))
+        expect(response.status).toBe(400)
+        expect(await json(response)).toMatchObject({ error: "blob-invalid", reason: "hash-mismatch", expected: blob.ref.hash, actual: await sha256Hex(forged) })
+        await expectNothingStored()
+      })
+
+      it("a Content-Length over the largest maxSize → 413 before the body is read", async () => {
+        const bytes = new Uint8Array(5_001)
+        const hash = await sha256Hex(bytes)
+        const response = await routes.handle(putRequest(hash, bytes, { "content-type": "application/pdf" }), blobContext(executor, hash))
+        expect(response.status).toBe(413)
+        expect(await json(response)).toMatchObject({ error: "payload-too-large", maxSize: 5_000 })
+        await expectNothingStored()
+      })
+
+      it("a streamed body without Content-Length that grows past maxSize → 413", async () => {
+        const chunk = new Uint8Array(1_000)
+        let sent = 0
+        const stream = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent >= 10) return controller.close()
+            sent++
+            controller.enqueue(chunk)
+          },
+        })
+        const hash = await sha256Hex(new Uint8Array(10_000))
+        const request = new Request(`https://app.test/sync/blob/${hash}`, { method: "PUT", body: stream, headers: { "content-type": "application/pdf" }, duplex: "half" } as RequestInit)
+        const response = await routes.handle(request, blobContext(executor, hash))
+        expect(response.status).toBe(413)
+        expect(sent).toBeLessThan(10) // refused as soon as the limit was crossed
+        await expectNothingStored()
+      })
+
+      it("the largest maxSize among file columns is the limit (5000 from docs.body, not 1000 from todos)", async () => {
+        const bytes = new Uint8Array(4_000)
+        const hash = await sha256Hex(bytes)
+        const response = await routes.handle(putRequest(hash, bytes, { "content-type": "application/pdf" }), blobContext(executor, hash))
+        expect(response.status).toBe(200)
+      })
+
+      it.each([
+        ["a disallowed type", "application/x-msdownload", "mime-not-allowed"],
+        ["a malformed type", "not a mime", "invalid-content-type"],
+      ])("%s → 400 blob-invalid", async (_label, mime, reason) => {
+        const blob = await makeBlob("typed", mime)
+        // docs.cover has no allow-list, so this schema accepts any type: use one without it.
+        const strict = blobRoutes({ storage: subject.storage, cache: null })
+        const { schema: strictSchema } = await import("../testing/strict-schema.js")
+        const response = await strict.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": mime }), blobContext(executor, blob.ref.hash, { schema: strictSchema }))
+        expect(response.status).toBe(400)
+        expect(await json(response)).toMatchObject({ error: "blob-invalid", reason })
+        await expectNothingStored()
+      })
+
+      it("a missing Content-Type → 400 when the file columns restrict types", async () => {
+        const blob = await makeBlob("untyped")
+        const { schema: strictSchema } = await import("../testing/strict-schema.js")
+        const response = await routes.handle(putRequest(blob.ref.hash, blob.bytes), blobContext(executor, blob.ref.hash, { schema: strictSchema }))
+        expect(response.status).toBe(400)
+        expect(await json(response)).toMatchObject({ error: "blob-invalid", reason: "missing-content-type" })
+        await expectNothingStored()
+      })
+
+      it("`image/*` matches the whole family; a wildcard never matches another family", async () => {
+        const { schema: strictSchema } = await import("../testing/strict-schema.js")
+        const png = await makeBlob("png-ish", "image/png")
+        const ok = await routes.handle(putRequest(png.ref.hash, png.bytes, { "content-type": "IMAGE/PNG" }), blobContext(executor, png.ref.hash, { schema: strictSchema }))
+        expect(ok.status).toBe(200)
+        const video = await makeBlob("video-ish", "video/mp4")
+        const refused = await routes.handle(putRequest(video.ref.hash, video.bytes, { "content-type": "video/mp4" }), blobContext(executor, video.ref.hash, { schema: strictSchema }))
+        expect(refused.status).toBe(400)
+      })
+
+      it("a schema without file columns has no blob routes → 404", async () => {
+        const blob = await makeBlob("nowhere")
+        const response = await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash, { schema: plainSchema }))
+        expect(response.status).toBe(404)
+        await expectNothingStored()
+      })
+
+      it("another method → 405 with Allow", async () => {
+        const blob = await makeBlob("x")
+        const response = await routes.handle(new Request("https://app.test/sync/blob/x", { method: "DELETE" }), blobContext(executor, blob.ref.hash))
+        expect(response.status).toBe(405)
+        expect(response.headers.get("allow")).toBe("GET, PUT")
+      })
+    })
+
+    describe("GET answers only readers of a referencing row", () => {
+      it("unknown hash → 404; uploaded but unreferenced → 404", async () => {
+        const missing = await makeBlob("never uploaded")
+        expect((await routes.handle(getRequest(missing.ref.hash), blobContext(executor, missing.ref.hash))).status).toBe(404)
+        const loose = await put("uploaded, never attached")
+        expect((await routes.handle(getRequest(loose.ref.hash), blobContext(executor, loose.ref.hash))).status).toBe(404)
+      })
+
+      it("a blob referenced only by another user's row → 404 (existence not revealed); its owner reads it", async () => {
+        const blob = await put("bob's secret")
+        await createPusher(executor, { userId: "bob" })("createTodo", { id: "b1", ownerId: "bob", attachment: blob.ref })
+        const alice = await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { ctx: { userId: "alice" } }))
+        expect(alice.status).toBe(404)
+        const body = await json(alice)
+        expect(body.error).toBe("not-found")
+        expect(body.reason).toBeUndefined()
+        const bob = await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { ctx: { userId: "bob" } }))
+        expect(bob.status).toBe(200)
+        expect(await bob.text()).toBe("bob's secret")
+      })
+
+      it("any referencing row will do, in any table with its own predicate", async () => {
+        const blob = await put("%PDF-1.4 shared", "application/pdf")
+        await createPusher(executor, { userId: "bob" })("createTodo", { id: "b1", ownerId: "bob", attachment: null })
+        await executor.run({ text: "INSERT INTO docs (id, todoId, body) VALUES ('d1', 'b1', ?)", params: [JSON.stringify(blob.ref)] })
+        const reader = await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { ctx: { userId: "doc-reader" } }))
+        expect(reader.status).toBe(200)
+        await reader.arrayBuffer()
+        expect((await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { ctx: { userId: "alice" } }))).status).toBe(404)
+      })
+
+      it("the reference walk is bounded, and says so when the bound is hit", async () => {
+        const blob = await put("popular")
+        const bob = createPusher(executor, { userId: "bob" })
+        for (const id of ["b1", "b2", "b3"]) await bob("createTodo", { id, ownerId: "bob", attachment: blob.ref })
+        await createPusher(executor)("createTodo", { id: "z-alice", ownerId: "alice", attachment: blob.ref })
+        const bounded = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 3 })
+        const response = await bounded.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash))
+        expect(response.status).toBe(404)
+        expect(await json(response)).toMatchObject({ error: "not-found", reason: "reference-scan-limit", maxReferenceScan: 3 })
+        // With room for the fourth reference, alice's own row is found.
+        const wide = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 4 })
+        const ok = await wide.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash))
+        expect(ok.status).toBe(200)
+        await ok.arrayBuffer()
+      })
+
+      it("fills the Cache API through waitUntil after the access check, and checks access before serving from it", async () => {
+        const cache = new MapCache()
+        const cached = blobRoutes({ storage: subject.storage, cache })
+        const blob = await put("cache me")
+        await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })
+        const recorder = createRecorder()
+        const first = await cached.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { recorder }))
+        expect(await first.text()).toBe("cache me")
+        expect(recorder.waited).toHaveLength(1)
+        await Promise.all(recorder.waited)
+        expect(cache.entries.size).toBe(1)
+        expect([...cache.entries.values()][0]?.headers.get("cache-control")).toBe("public, max-age=31536000, immutable")
+
+        await subject.storage.delete(blob.ref.hash) // prove the next answer comes from the cache
+        const second = await cached.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { recorder }))
+        expect(second.status).toBe(200)
+        expect(second.headers.get("cache-control")).toBe("private, max-age=31536000, immutable")
+        expect(await second.text()).toBe("cache me")
+        expect(recorder.metrics.at(-1)).toMatchObject({ kind: "blob-get", cacheHit: true })
+        const mallory = await cached.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { ctx: { userId: "mallory" } }))
+        expect(mallory.status).toBe(404)
+      })
+
+      it("a record whose bytes are missing → 404 to the client, blob-get-failed to onError", async () => {
+        const blob = await put("lost")
+        await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })
+        await subject.storage.delete(blob.ref.hash)
+        const recorder = createRecorder()
+        const response = await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { recorder }))
+        expect(response.status).toBe(404)
+        expect(recorder.errors.map((e) => e.kind)).toEqual(["blob-get-failed"])
+      })
+    })
+
+    it("a mutation writing a FileRef whose bytes were never uploaded is dropped as poison", async () => {
+      const blob = await makeBlob("never uploaded")
+      const result = await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })
+      expect(result.dropped.map((d) => (d.error as { code?: string }).code)).toEqual(["blob-invalid"])
+      expect(await executor.all({ text: "SELECT id FROM todos", params: [] })).toEqual([])
+      expect(await executor.all({ text: "SELECT * FROM _plasma_blob_refs", params: [] })).toEqual([])
+    })
+  })
+}
+
+/** A Cache API stand-in: keeps responses in a Map (bodies buffered). */
+class MapCache implements BlobCache {
+  readonly entries = new Map<string, Response>()
+  async match(key: string): Promise<Response | undefined> {
+    return this.entries.get(key)?.clone()
+  }
+  async put(key: string, response: Response): Promise<void> {
+    const body = await response.arrayBuffer()
+    this.entries.set(key, new Response(body, { status: response.status, headers: response.headers }))
+  }
+}
