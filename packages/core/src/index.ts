@@ -34,6 +34,7 @@ export {
   toSqlValue,
 } from "./schema/values.js"
 export type { SqlValue } from "./schema/values.js"
+export { isMimeAllowed, mimeEssenceOf } from "./schema/mime.js"
 
 export { createSelectNode, containsAggregate, isAggregateSelect, tablesOfSelect, visitExpr } from "./query/ast.js"
 export type {

@@ -7,6 +7,8 @@
  */
 import { fileColumnsOf, type AnySchema } from "@plasma/core"
 
+export { isMimeAllowed, mimeEssenceOf } from "@plasma/core"
+
 /** Limits applied to every upload. `null` when the schema declares no file column at all. */
 export interface UploadPolicy {
   /** Largest accepted body in bytes. */
@@ -42,22 +44,4 @@ function computePolicy(schema: AnySchema, defaultMaxSize: number): UploadPolicy 
   }
   if (maxSize < 0) return null
   return Object.freeze({ maxSize, mimeAllowList: anyType ? null : Object.freeze([...patterns].sort()) })
-}
-
-/**
- * The essence of a Content-Type header: `type/subtype`, lowercase, parameters dropped.
- * `null` when the header is missing or is not of that form.
- */
-export function mimeEssenceOf(contentType: string | null): string | null {
-  if (contentType === null) return null
-  const essence = (contentType.split(";")[0] ?? "").trim().toLowerCase()
-  return /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(essence) ? essence : null
-}
-
-/** `true` when `essence` matches one pattern: exact, `type/*`, or `*\/*`. */
-export function isMimeAllowed(essence: string, allowList: readonly string[] | null): boolean {
-  if (allowList === null) return true
-  const slash = essence.indexOf("/")
-  const family = essence.slice(0, slash)
-  return allowList.some((pattern) => pattern === essence || pattern === "*/*" || pattern === `${family}/*`)
 }

@@ -5,6 +5,7 @@
  */
 import { PlasmaError } from "../errors/plasma-error.js"
 import type { AnyColumn, FileRef } from "./column.js"
+import { isMimeAllowed, mimeEssenceOf } from "./mime.js"
 import type { AnyTable } from "./table.js"
 
 /** A value as SQLite holds it. */
@@ -103,6 +104,21 @@ export function checkColumnValue(tableName: string, columnName: string, column: 
   if (!fits(column, value)) {
     throw new PlasmaError("invalid-value", `${where}: ${purpose} of kind ${describeValueKind(value)} does not fit; expected ${EXPECTED[column.config.kind]}`, {
       details: { table: tableName, column: columnName, valueKind: describeValueKind(value) },
+    })
+  }
+  if (column.config.kind === "file") checkFileLimits(where, tableName, columnName, column, value as FileRef)
+}
+
+/** A FileRef must respect its own column's limits, not just some column's (the upload check). */
+function checkFileLimits(where: string, table: string, column: string, def: AnyColumn, value: FileRef): void {
+  const { maxSize, mimeAllowList } = def.config.file ?? {}
+  if (maxSize !== undefined && value.size > maxSize) {
+    throw new PlasmaError("invalid-value", `${where}: file of ${value.size} bytes is over the column's maxSize of ${maxSize}`, { details: { table, column } })
+  }
+  const essence = mimeEssenceOf(value.mime)
+  if (essence === null || !isMimeAllowed(essence, mimeAllowList ?? null)) {
+    throw new PlasmaError("invalid-value", `${where}: MIME type "${value.mime}" is not allowed; the column accepts ${(mimeAllowList ?? ["*/*"]).join(", ")}`, {
+      details: { table, column },
     })
   }
 }
