@@ -1,0 +1,71 @@
+/**
+ * The HTTP edge of the sync handler: JSON answers, error bodies and the capped body reader.
+ *
+ * Every error answer is `{ error: <code>, message, ...details }` with `content-type:
+ * application/json` and the status from core's code→status table. Anything that is not a
+ * `PlasmaError` (or is one with code `internal`) becomes `500 { error: "internal", message:
+ * "internal error" }`: messages of unexpected errors may carry SQL, paths or data, so they only
+ * go to `onError`.
+ */
+import { PlasmaError } from "@plasma/core"
+
+const JSON_HEADERS = { "content-type": "application/json" } as const
+
+/** A JSON answer from already-serialised text. */
+export function jsonText(status: number, body: string, headers?: Readonly<Record<string, string>>): Response {
+  return new Response(body, { status, headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers } })
+}
+
+/** The answer for a failure: its code's status and body, or a bare 500. */
+export function errorResponse(error: unknown): Response {
+  if (!(error instanceof PlasmaError) || error.code === "internal") {
+    return jsonText(500, '{"error":"internal","message":"internal error"}')
+  }
+  const headers: Record<string, string> = {}
+  if (error.code === "conflict-retry") headers["retry-after"] = "1"
+  const allow = error.details.allow
+  if (error.code === "method-not-allowed" && typeof allow === "string") headers.allow = allow
+  return jsonText(error.status, JSON.stringify(error.toJSON()), headers)
+}
+
+/**
+ * Reads a request body as UTF-8 text, refusing more than `maxBytes` with `payload-too-large`
+ * before the whole body is buffered: a declared Content-Length over the cap is refused without
+ * reading, and the stream is counted as it arrives (a chunked body has no Content-Length).
+ * Invalid UTF-8 is `invalid-request`.
+ */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = (size: string) => new PlasmaError("payload-too-large", `the body is ${size} bytes; the limit is ${maxBytes}`, { details: { limit: maxBytes } })
+  const declared = request.headers.get("content-length")
+  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge(declared)
+  const stream = request.body
+  if (stream === null) return ""
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw tooLarge(`more than ${maxBytes}`)
+    }
+    chunks.push(value)
+  }
+  let bytes: Uint8Array
+  if (chunks.length === 1) bytes = chunks[0] as Uint8Array
+  else {
+    bytes = new Uint8Array(size)
+    let at = 0
+    for (const chunk of chunks) {
+      bytes.set(chunk, at)
+      at += chunk.byteLength
+    }
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes)
+  } catch (error) {
+    throw new PlasmaError("invalid-request", "the body is not valid UTF-8", { cause: error })
+  }
+}
