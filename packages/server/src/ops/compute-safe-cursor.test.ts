@@ -1,0 +1,43 @@
+import { isPlasmaError } from "@plasma/core"
+import { describe, expect, it } from "vitest"
+import { compactChangeLog } from "./compact-change-log.js"
+import { computeSafeCursor } from "./compute-safe-cursor.js"
+import { openSqlite, pullToEnd } from "./ops-fixtures.js"
+
+const DAY = 24 * 60 * 60 * 1000
+
+describe("computeSafeCursor", () => {
+  it("is the head when no client is active, else the lowest pull position among active clients (NULL counts as 0)", async () => {
+    const { executor } = await openSqlite()
+    const now = 100 * DAY
+    expect(await computeSafeCursor(executor, { now })).toBe(0)
+    await executor.run({ text: "INSERT INTO users (id, name) VALUES ('a', '1'), ('b', '2'), ('c', '3'), ('d', '4')", params: [] })
+    expect(await computeSafeCursor(executor, { now })).toBe(4)
+    const client = (id: string, pulled: number | null, seen: number) =>
+      executor.run({ text: "INSERT INTO _plasma_client_mutations VALUES ('g', ?, 0, ?, ?)", params: [id, pulled, seen] })
+    await client("stale", 1, now - 61 * DAY)
+    expect(await computeSafeCursor(executor, { now })).toBe(4)
+    await client("fresh", 3, now - DAY)
+    await client("fresher", 4, now)
+    expect(await computeSafeCursor(executor, { now })).toBe(3)
+    expect(await computeSafeCursor(executor, { now, activeWithinMs: 62 * DAY })).toBe(1)
+    await client("pushed-only", null, now)
+    expect(await computeSafeCursor(executor, { now })).toBe(0)
+    await expect(computeSafeCursor(executor, { activeWithinMs: -1 })).rejects.toSatisfy((e: unknown) => isPlasmaError(e, "invalid-request"))
+  })
+
+  it("follows real pulls: compacting up to it never resets an active client", async () => {
+    const { executor } = await openSqlite()
+    await executor.run({ text: "INSERT INTO users (id, name) VALUES ('a', '1'), ('b', '2')", params: [] })
+    const behind = await pullToEnd(executor, new Map(), null, 100, "behind") // records position 0 (came without a cookie)…
+    await pullToEnd(executor, behind.state, behind.cookie, 100, "behind") // …then its cookie, 2
+    await executor.run({ text: "UPDATE users SET name = 'x'", params: [] })
+    await executor.run({ text: "UPDATE users SET name = 'y'", params: [] })
+    const cursor = await computeSafeCursor(executor)
+    expect(cursor).toBe(2)
+    await compactChangeLog({ executor, safeUpToVersion: cursor })
+    const next = await pullToEnd(executor, behind.state, 2, 100, "behind")
+    expect(next.resets).toBe(0)
+    expect([...(next.state.get("users") ?? new Map()).values()].map((v) => (v as { name: string }).name)).toEqual(["y", "y"])
+  })
+})

@@ -1,0 +1,50 @@
+/**
+ * `computeSafeCursor`: the bound a scheduled compaction may use, from what clients hold.
+ *
+ * Each pull records the cookie the client came with as `last_pull_version` (what it provably
+ * holds) and stamps `last_seen_at`. The lowest position among clients seen within the window is
+ * the bound: compacting up to it changes nothing for any of them (they are all at or past it).
+ * A client that never pulled (NULL position: it pushed only) counts as 0, which blocks
+ * compaction while it stays active — conservative on purpose. With no active client the head
+ * version is returned: nobody is behind.
+ *
+ * The trade-off is the window. A client idle for longer than `activeWithinMs` is ignored; when it
+ * comes back with an old cookie its first pull is a reset (a full snapshot instead of a delta),
+ * which is correct but costs a full download. A longer window keeps more history (a bigger log,
+ * slower pulls from scratch); a shorter one resets more returning clients.
+ */
+import { PlasmaError } from "@plasma/core"
+import type { SqlExecutor } from "@plasma/executors"
+import { ensureInternalTables, readHeadVersion } from "./change-log-meta.js"
+
+export interface ComputeSafeCursorOptions {
+  /** Clients whose `last_seen_at` is older than this many ms are ignored. Default 60 days. */
+  readonly activeWithinMs?: number
+  /** The current time in unix ms. Default `Date.now()`. */
+  readonly now?: number
+}
+
+const SIXTY_DAYS_MS = 60 * 24 * 60 * 60 * 1000
+
+/** Lowest position among active clients; `n = 0` when none is active. */
+const ACTIVE_MIN_SQL = "SELECT COUNT(*) AS n, MIN(COALESCE(last_pull_version, 0)) AS v FROM _plasma_client_mutations WHERE last_seen_at >= ?"
+
+/**
+ * The highest `row_version` that every client seen within the window has pulled past.
+ * @example
+ * await compactChangeLog({ executor, safeUpToVersion: await computeSafeCursor(executor) })
+ */
+export async function computeSafeCursor(executor: SqlExecutor, options: ComputeSafeCursorOptions = {}): Promise<number> {
+  const activeWithinMs = options.activeWithinMs ?? SIXTY_DAYS_MS
+  const now = options.now ?? Date.now()
+  if (!Number.isFinite(activeWithinMs) || activeWithinMs < 0) {
+    throw new PlasmaError("invalid-request", `activeWithinMs must be a finite number of ms ≥ 0, got ${String(activeWithinMs)}`)
+  }
+  if (!Number.isFinite(now)) throw new PlasmaError("invalid-request", `now must be a unix time in ms, got ${String(now)}`)
+  await ensureInternalTables(executor)
+  const rows = await executor.all<{ n: number; v: number | null }>({ text: ACTIVE_MIN_SQL, params: [now - activeWithinMs] })
+  const row = rows[0]
+  const head = await readHeadVersion(executor)
+  if (row === undefined || Number(row.n) === 0) return head
+  return Math.min(head, Math.max(0, Number(row.v ?? 0)))
+}
