@@ -1,9 +1,9 @@
 /**
  * @module The benchmark runner: imports every workload module, prints a table and writes
  * bench/results.json. `pnpm bench [name-filter]` runs the workloads whose file name contains the
- * filter.
+ * filter and merges their results into the file.
  */
-import { readdir, writeFile } from "node:fs/promises"
+import { readdir, readFile, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import type { BenchResult } from "./lib.js"
@@ -21,4 +21,9 @@ for (const file of files) {
   }
 }
 console.table(results.map(({ workload, ratio, ...details }) => ({ workload, ratio, details: JSON.stringify(details) })))
-await writeFile(join(here, "results.json"), JSON.stringify(results, null, 2) + "\n")
+// A filtered run updates its own workloads and keeps the others' last results.
+const path = join(here, "results.json")
+const previous: BenchResult[] = filter === "" ? [] : await readFile(path, "utf8").then((t) => JSON.parse(t) as BenchResult[], () => [])
+const fresh = new Set(results.map((r) => r.workload))
+const merged = [...previous.filter((r) => !fresh.has(r.workload)), ...results]
+await writeFile(path, JSON.stringify(merged, null, 2) + "\n")
