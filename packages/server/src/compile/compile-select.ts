@@ -180,13 +180,20 @@ interface Slot {
  * Walks a select in a fixed order, collecting its slots and a key that is equal for two selects
  * exactly when they compile to the same SQL text (same shape, different values).
  */
-function analyze(schema: AnySchema, node: SelectNode): { key: string; slots: Slot[] } {
+function analyze(schema: AnySchema, node: SelectNode): { key: string; slots: Slot[]; shared: boolean } {
   const slots: Slot[] = []
+  const seen = new Set<ExprNode>()
+  // The template binds sentinels by node identity: an AST that holds one value node at two
+  // places (`or(c, c)`) has fewer distinct slots than its shape, so its template must not be
+  // reused for a same-shaped query whose nodes are distinct.
+  let shared = false
   const parts: string[] = [node.from, JSON.stringify(node.projection)]
   const walk = (n: ExprNode, beside: AnyColumn | null): void => {
     parts.push(n.kind)
     switch (n.kind) {
       case "value":
+        if (seen.has(n)) shared = true
+        seen.add(n)
         slots.push({ node: n, encode: () => encodeFor(beside, n.value) })
         return
       case "column":
@@ -219,6 +226,8 @@ function analyze(schema: AnySchema, node: SelectNode): { key: string; slots: Slo
         walk(n.operand, null)
         if (n.values.length > 0 && usesJsonList(n, column)) {
           parts.push("json")
+          if (seen.has(n)) shared = true
+          seen.add(n)
           slots.push({ node: n, encode: () => jsonListOf(n, column) })
         } else {
           parts.push(String(n.values.length))
@@ -250,7 +259,7 @@ function analyze(schema: AnySchema, node: SelectNode): { key: string; slots: Slo
     parts.push("F")
     slots.push({ node: "offset", encode: () => offset })
   }
-  return { key: parts.join("\u0001"), slots }
+  return { key: parts.join("\u0001"), slots, shared }
 }
 
 interface Template {
@@ -280,7 +289,8 @@ function compileTemplate(schema: AnySchema, node: SelectNode, slots: readonly Sl
   if (node.having !== null) query = query.having(compileExpr(schema, node.having, null, binder) as Expression<any>)
   for (const order of orderingOf(node)) query = query.orderBy(compileExpr(schema, order.expr, null, binder), order.direction)
   if (node.limit !== null) query = query.limit(sql<number>`${sentinelFor("limit")}`)
-  else if (node.offset !== null) query = query.limit(-1) // SQLite needs LIMIT before OFFSET
+  // SQLite needs LIMIT before OFFSET; raw, because a bound -1 would be a parameter without a slot.
+  else if (node.offset !== null) query = query.limit(sql<number>`-1`)
   if (node.offset !== null) query = query.offset(sql<number>`${sentinelFor("offset")}`)
   const compiled = query.compile()
   const paramSlots = compiled.parameters.map((p) => {
@@ -296,14 +306,16 @@ function compileTemplate(schema: AnySchema, node: SelectNode, slots: readonly Sl
  * Kysely and cached per schema; later selects of that shape only bind their values.
  */
 export function compileSelect(schema: AnySchema, node: SelectNode): CompiledSelect {
-  const { key, slots } = analyze(schema, node)
+  const { key, slots, shared } = analyze(schema, node)
   let cache = templates.get(schema)
   if (cache === undefined) templates.set(schema, (cache = new Map()))
-  let template = cache.get(key)
+  let template = shared ? undefined : cache.get(key)
   if (template === undefined) {
     template = compileTemplate(schema, node, slots)
-    if (cache.size >= TEMPLATE_CACHE_SIZE) cache.delete(cache.keys().next().value!)
-    cache.set(key, template)
+    if (!shared) {
+      if (cache.size >= TEMPLATE_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+      cache.set(key, template)
+    }
   }
   const { text, paramSlots, decode } = template
   return {

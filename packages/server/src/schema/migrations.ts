@@ -6,7 +6,8 @@
  * nothing at all. Otherwise the database is introspected and an additive plan is run in one
  * atomic batch: missing tables and indexes are created, missing columns added, and every capture
  * trigger regenerated for the new column set. Dropped or retyped columns and dropped tables are
- * refused and reported: plasma never deletes user data on its own.
+ * refused and reported: plasma never deletes user data on its own. A plan with any refused step
+ * applies nothing (its `applied` list is empty), so the database stays as it was.
  */
 import { PlasmaError, type AnySchema, type AnyTable } from "@plasma/core"
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
@@ -142,19 +143,21 @@ export async function runMigrations({ schema, executor }: SchemaOptions): Promis
   for (const table of schema.tableList) planTable(table, tables.get(table.$name), applied, refused, ddl)
   const declared = new Set(schema.tableList.map((t) => t.$name))
   for (const name of triggerTables) {
-    if (!declared.has(name)) refused.push({ kind: "drop-table", table: name, reason: "the table is no longer in the schema; plasma will not drop it (its capture triggers are removed)" })
+    if (!declared.has(name)) refused.push({ kind: "drop-table", table: name, reason: "the table is no longer in the schema; plasma will not drop it: drop the table, or its _plasma_trg_ triggers, by hand" })
   }
   // Triggers are regenerated from scratch: their bodies list every column of the row.
   ddl.push(...triggers.map((name) => `DROP TRIGGER IF EXISTS "${name.replaceAll('"', '""')}"`))
   for (const table of schema.tableList) ddl.push(...createTriggersSql(table))
   if (triggers.length > 0 || schema.tableList.length > 0) applied.push({ kind: "regenerate-triggers", table: "*" })
+  // A plan with a refused step applies nothing: regenerating the triggers for a schema that
+  // leaves out a column the table still has would silently drop it from the change log while
+  // the old fingerprint stays in place (so nothing would ever regenerate them back).
+  if (refused.length > 0) return { applied: [], refused }
   const fingerprint = fingerprintOf(schema)
   const queries: SqlQuery[] = ddl.map((text) => ({ text, params: [] }))
-  if (refused.length === 0) {
-    queries.push({ text: "INSERT OR REPLACE INTO _plasma_meta (key, value) VALUES (?, ?)", params: [META_KEYS.schemaFingerprint, fingerprint] })
-  }
+  queries.push({ text: "INSERT OR REPLACE INTO _plasma_meta (key, value) VALUES (?, ?)", params: [META_KEYS.schemaFingerprint, fingerprint] })
   await executor.batch(queries)
-  if (refused.length === 0) markReady(executor, fingerprint)
+  markReady(executor, fingerprint)
   return { applied, refused }
 }
 

@@ -24,6 +24,8 @@ import {
   evaluateSelect,
   matchesCondition,
   prepareInsertRow,
+  refTargetOf,
+  toSqlValue,
   preparePatch,
   tableOf,
   tablesOfSelect,
@@ -206,17 +208,111 @@ export class WriteTransaction implements QueryEngine {
   async write(node: WriteNode): Promise<WriteResult> {
     validateQuery(this.#schema, node)
     const table = tableOf(this.#schema, node.table)
-    switch (node.kind) {
-      case "insert":
-        return this.#insert(table, node.rows)
-      case "update":
-        return this.#update(table, node.set, node.where)
-      case "delete":
-        return this.#delete(table, node.where)
+    // A statement is all or nothing: one that fails halfway (a cascade reaching a restricted
+    // row, a refused post-image) must leave neither overlay entries nor statements behind, or a
+    // mutator that catches the error would read rows that the commit never writes.
+    const mark = this.mark()
+    try {
+      switch (node.kind) {
+        case "insert":
+          return await this.#insert(table, node.rows)
+        case "update":
+          return await this.#update(table, node.set, node.where)
+        case "delete":
+          return await this.#delete(table, node.where)
+      }
+    } catch (error) {
+      this.rollbackTo(mark)
+      throw error
     }
   }
 
-  #insert(table: AnyTable, input: readonly Readonly<Row>[]): WriteResult {
+  /**
+   * For each request, the rows of `table` (database + overlay, auth ignored: constraints are
+   * global) whose `column` holds one of `values`, except the rows in `exclude`. One round trip
+   * for all requests together.
+   */
+  async #existing(requests: readonly { table: string; column: string; values: readonly unknown[]; exclude?: ReadonlySet<string> }[]): Promise<Row[][]> {
+    const live = requests.filter((r) => r.values.length > 0)
+    const queries: SqlQuery[] = live.map((r) => {
+      const column = tableOf(this.#schema, r.table).$columns[r.column]!
+      return {
+        text: `SELECT "id", "${r.column}" AS v FROM "${r.table}" WHERE "${r.column}" IN (SELECT value FROM json_each(?))`,
+        params: [JSON.stringify(r.values.map((v) => toSqlValue(column, v)))],
+      }
+    })
+    const results = queries.length === 0 ? [] : await this.#executor.batch(queries)
+    return requests.map((r) => {
+      const i = live.indexOf(r)
+      if (i < 0) return []
+      const column = tableOf(this.#schema, r.table).$columns[r.column]!
+      const wanted = new Set(r.values.map((v) => JSON.stringify(toSqlValue(column, v))))
+      const overlay = this.#overlay.get(r.table)
+      const out: Row[] = []
+      for (const row of results[i]?.rows ?? []) {
+        const id = row.id as string
+        if (overlay?.has(id) !== true && r.exclude?.has(id) !== true) out.push({ id, [r.column]: row.v })
+      }
+      for (const [id, row] of overlay ?? []) {
+        if (row !== null && r.exclude?.has(id) !== true && wanted.has(JSON.stringify(toSqlValue(column, row[r.column] ?? null)))) out.push(row)
+      }
+      return out
+    })
+  }
+
+  /**
+   * Refuses, before anything is buffered, what SQLite would refuse at commit: a duplicate id, a
+   * duplicate value in a unique column, a reference to a missing row. The mutator then sees the
+   * error where it wrote, as it does against the in-memory engine on the client. (The database
+   * stays the final judge: a concurrent commit can still make the batch fail, which drops the
+   * mutation.) These lookups do not join the serializability guard's read set on purpose.
+   */
+  async #checkConstraints(table: AnyTable, rows: readonly Row[], kind: "insert" | "update", columns: readonly string[]): Promise<void> {
+    const fail = (message: string, column: string): never => {
+      throw new PlasmaError("constraint-violation", `table "${table.$name}", column "${column}": ${message}`, { details: { table: table.$name, column } })
+    }
+    const ids = new Set(rows.map((r) => r.id as string))
+    type Request = { table: string; column: string; values: unknown[]; exclude?: ReadonlySet<string>; check: (found: readonly Row[]) => void }
+    const requests: Request[] = []
+    if (kind === "insert") {
+      requests.push({ table: table.$name, column: "id", values: [...ids], check: (found) => found[0] !== undefined && fail(`a row with id "${String(found[0].id)}" already exists`, "id") })
+    }
+    for (const name of columns) {
+      const column = table.$columns[name]!
+      const values = rows.map((r) => r[name]).filter((v) => v !== null && v !== undefined)
+      if (column.config.unique && column.config.kind !== "blob") {
+        const keys = values.map((v) => JSON.stringify(toSqlValue(column, v)))
+        const repeated = keys.find((k, i) => keys.indexOf(k) !== i)
+        if (repeated !== undefined) fail(`the unique value ${repeated} would be written to several rows`, name)
+        requests.push({
+          table: table.$name,
+          column: name,
+          values,
+          exclude: ids,
+          check: (found) => found[0] !== undefined && fail(`the unique value ${JSON.stringify(found[0][name])} is already used by row "${String(found[0].id)}"`, name),
+        })
+      }
+      const target = refTargetOf(column)
+      if (target !== null) {
+        // Rows of one insert may reference each other (SQLite checks at the end of the statement).
+        const pending = [...new Set(values as string[])].filter((v) => !(target.table === table.$name && kind === "insert" && ids.has(v)))
+        requests.push({
+          table: target.table,
+          column: "id",
+          values: pending,
+          check: (found) => {
+            const present = new Set(found.map((r) => r.id as string))
+            const missing = pending.find((v) => !present.has(v))
+            if (missing !== undefined) fail(`no row "${missing}" in table "${target.table}" to reference`, name)
+          },
+        })
+      }
+    }
+    const found = await this.#existing(requests)
+    requests.forEach((request, i) => request.check(found[i]!))
+  }
+
+  async #insert(table: AnyTable, input: readonly Readonly<Row>[]): Promise<WriteResult> {
     // Check everything before buffering anything: a statement is all or nothing.
     const rows = input.map((r) => prepareInsertRow(table, r))
     const overlay = this.#overlay.get(table.$name)
@@ -229,6 +325,7 @@ export class WriteTransaction implements QueryEngine {
       seen.add(id)
       this.#checkWrite(table, row, "after")
     }
+    await this.#checkConstraints(table, rows, "insert", Object.keys(table.$columns))
     for (const row of rows) {
       this.#noteFiles(table, row)
       this.#put(table.$name, row.id as string, row)
@@ -245,6 +342,7 @@ export class WriteTransaction implements QueryEngine {
       this.#checkWrite(table, before[i]!, "before")
       this.#checkWrite(table, after[i]!, "after")
     }
+    if (after.length > 0) await this.#checkConstraints(table, after, "update", Object.keys(patch))
     for (const row of after) {
       this.#noteFiles(table, row)
       this.#put(table.$name, row.id as string, row)
