@@ -10,7 +10,7 @@
  * Guards run before the batch's own writes create change rows, so they only see others' commits.
  */
 import { PlasmaError } from "@plasma/core"
-import { AsyncMutex, isExecutorError, type SqlExecutor, type SqlQuery } from "@plasma/executors"
+import { isExecutorError, type SqlExecutor, type SqlQuery } from "@plasma/executors"
 import { BLOB_GUARD, CONFLICT_GUARD } from "../schema/internal-tables.js"
 
 /** Who a batch writes for; stamped on its change rows by the capture triggers. */
@@ -93,21 +93,71 @@ export function commitError(outcome: Exclude<CommitOutcome, { ok: true }>): Plas
   return new PlasmaError("internal", "the write failed in the database", { cause: outcome.error })
 }
 
-const locks = new WeakMap<SqlExecutor, AsyncMutex>()
+/** How long a transaction waits for the isolate's write lock before going on without it. */
+const LOCK_WAIT_MS = 2_000
+/** A holder this old is presumed gone (a cancelled request never runs its `finally`). */
+const LOCK_STALE_MS = 30_000
 
 /**
- * Runs `fn` while holding this executor's write lock. Within one isolate this serializes every
- * plasma transaction on a database, so guards only fire for writers in other isolates.
+ * The per-executor write lock. Within one isolate it serializes plasma transactions so the
+ * guards rarely fire. It is an optimisation, never the thing correctness rests on: the guards
+ * are. That is why waiting is bounded — workerd cancels a request that waits on a promise only
+ * another request can resolve, and a cancelled holder would otherwise wedge every later request
+ * that shares a module-scope executor. A waiter that times out goes on unlocked, and a holder
+ * older than LOCK_STALE_MS forfeits the lock.
+ */
+class WriteLock {
+  #holder: symbol | null = null
+  #since = 0
+  readonly #waiters: (() => boolean)[] = []
+
+  acquire(): (() => void) | Promise<() => void> {
+    if (this.#holder !== null && Date.now() - this.#since > LOCK_STALE_MS) this.#holder = null
+    if (this.#holder === null) return this.#take()
+    return new Promise((resolve) => {
+      let settled = false
+      const timer = setTimeout(() => {
+        settled = true
+        resolve(() => {}) // unlocked: the guards keep the commit correct
+      }, LOCK_WAIT_MS)
+      this.#waiters.push(() => {
+        if (settled) return false
+        settled = true
+        clearTimeout(timer)
+        resolve(this.#take())
+        return true
+      })
+    })
+  }
+
+  #take(): () => void {
+    const token = Symbol("write-lock")
+    this.#holder = token
+    this.#since = Date.now()
+    return () => {
+      if (this.#holder !== token) return
+      this.#holder = null
+      while (this.#waiters.length > 0 && this.#holder === null) this.#waiters.shift()!()
+    }
+  }
+}
+
+const locks = new WeakMap<SqlExecutor, WriteLock>()
+
+/**
+ * Runs `fn` while holding this executor's write lock (see `WriteLock` for why the wait is
+ * bounded). Within one isolate this serializes plasma's transactions on a database, so guards
+ * fire mostly for writers in other isolates.
  */
 export async function withWriteLock<T>(executor: SqlExecutor, fn: () => Promise<T>): Promise<T> {
   let lock = locks.get(executor)
-  if (lock === undefined) locks.set(executor, (lock = new AsyncMutex()))
-  const waiting = lock.acquire()
-  if (waiting !== undefined) await waiting
+  if (lock === undefined) locks.set(executor, (lock = new WriteLock()))
+  const acquired = lock.acquire()
+  const release = typeof acquired === "function" ? acquired : await acquired
   try {
     return await fn()
   } finally {
-    lock.release()
+    release()
   }
 }
 

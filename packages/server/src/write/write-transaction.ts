@@ -253,7 +253,17 @@ export class WriteTransaction implements QueryEngine {
         const id = row.id as string
         if (overlay?.has(id) !== true && r.exclude?.has(id) !== true) out.push({ id, [r.column]: row.v })
       }
-      for (const [id, row] of overlay ?? []) {
+      if (overlay === undefined) return out
+      if (r.column === "id") {
+        // Ids index the overlay: look them up instead of scanning it (a push of N inserts
+        // would otherwise cost N² here).
+        for (const id of new Set(r.values as string[])) {
+          const row = overlay.get(id) ?? null
+          if (row !== null && r.exclude?.has(id) !== true) out.push(row)
+        }
+        return out
+      }
+      for (const [id, row] of overlay) {
         if (row !== null && r.exclude?.has(id) !== true && wanted.has(JSON.stringify(toSqlValue(column, row[r.column] ?? null)))) out.push(row)
       }
       return out
