@@ -241,7 +241,9 @@ export class WriteTransaction implements QueryEngine {
         params: [JSON.stringify(r.values.map((v) => toSqlValue(column, v)))],
       }
     })
-    const results = queries.length === 0 ? [] : await this.#executor.batch(queries)
+    // One query needs no batch (a batch is a transaction on better-sqlite3); several share one round trip.
+    const results =
+      queries.length === 0 ? [] : queries.length === 1 ? [{ rows: await this.#executor.all(queries[0]!) }] : await this.#executor.batch(queries)
     return requests.map((r) => {
       const i = live.indexOf(r)
       if (i < 0) return []
