@@ -1,0 +1,136 @@
+/**
+ * @module Admin routes, guarded by `ADMIN_TOKEN` (constant-time compare). They bypass the row
+ * auth predicates, so they must never be reachable without the token.
+ *
+ * - `GET /admin/events`: server-sent events fed by `serverLiveSelect`: todo counts per user,
+ *   re-sent whenever `todos` changes; a comment line on each heartbeat. Stops when the client
+ *   goes away (stream cancel or request abort).
+ * - `GET /admin/snapshot?version=N`: `snapshotAsOf` at version N ("time travel").
+ * - `GET /admin/stats`: change-log size and bounds, `_plasma_meta`, blob rows, open streams and
+ *   the last maintenance report (what the e2e tests and the page look at).
+ * - `GET /admin/blob/<hash>`: whether the bytes are still in R2 (HEAD through the storage).
+ *
+ * EventSource cannot send headers, so the token is also accepted as `?token=`.
+ */
+import { r2Storage } from "@plasma/blobs"
+import { constantTimeEqual } from "@plasma/coordinator"
+import { isPlasmaError } from "@plasma/core"
+import type { SqlExecutor } from "@plasma/executors"
+import { ensureSchema, serverLiveSelect, snapshotAsOf } from "@plasma/server"
+import type { Env } from "./env.js"
+import type { MaintenanceReport } from "./maintenance.js"
+import { schema } from "./schema.js"
+
+export interface AdminState {
+  lastMaintenance: MaintenanceReport | null
+  openStreams: number
+}
+
+const COUNTS_SQL =
+  "SELECT ownerId, COUNT(*) AS n, COALESCE(SUM(done), 0) AS done FROM todos GROUP BY ownerId ORDER BY ownerId"
+
+function errorResponse(status: number, error: string, message: string): Response {
+  return Response.json({ error, message }, { status })
+}
+
+function isAdmin(request: Request, url: URL, env: Env): boolean {
+  const header = request.headers.get("authorization")
+  const token = header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : url.searchParams.get("token")
+  return typeof env.ADMIN_TOKEN === "string" && env.ADMIN_TOKEN !== "" && token !== null && constantTimeEqual(token, env.ADMIN_TOKEN)
+}
+
+async function latestVersion(executor: SqlExecutor): Promise<number> {
+  const [row] = await executor.all<{ v: number | null }>({ text: "SELECT MAX(row_version) AS v FROM _plasma_changes", params: [] })
+  return row?.v ?? 0
+}
+
+function events(request: Request, executor: SqlExecutor, state: AdminState): Response {
+  const encoder = new TextEncoder()
+  let stop = (): void => {}
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      state.openStreams++
+      let stopped = false
+      const send = (chunk: string): void => {
+        try {
+          controller.enqueue(encoder.encode(chunk))
+        } catch {
+          stop() // the stream is closed: the client left
+        }
+      }
+      const live = serverLiveSelect({
+        executor,
+        tables: ["todos"],
+        pollIntervalMs: 1000,
+        fetch: () => executor.all({ text: COUNTS_SQL, params: [] }),
+        onChange: (rows, info) => {
+          if (info.reason === "heartbeat") send(": heartbeat\n\n")
+          else send(`event: counts\ndata: ${JSON.stringify({ reason: info.reason, version: info.rowVersion, rows })}\n\n`)
+        },
+        onError: (error) => send(`event: failure\ndata: ${JSON.stringify({ message: String(error) })}\n\n`),
+      })
+      stop = () => {
+        if (stopped) return
+        stopped = true
+        state.openStreams--
+        live.stop()
+        try {
+          controller.close()
+        } catch {
+          // already closed or cancelled
+        }
+      }
+      request.signal.addEventListener("abort", () => stop())
+      send(": connected\n\n")
+    },
+    cancel() {
+      stop()
+    },
+  })
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" },
+  })
+}
+
+async function snapshot(url: URL, executor: SqlExecutor): Promise<Response> {
+  const version = url.searchParams.get("version") ?? ""
+  if (!/^\d{1,15}$/.test(version)) return errorResponse(400, "invalid-request", "version must be a non-negative integer (a row_version)")
+  try {
+    const tables = await snapshotAsOf({ schema, executor, cookie: version })
+    const out: Record<string, unknown[]> = {}
+    for (const [table, rows] of tables) out[table] = [...rows.values()]
+    return Response.json({ version: Number(version), latestVersion: await latestVersion(executor), tables: out })
+  } catch (error) {
+    if (isPlasmaError(error)) return errorResponse(error.status, error.code, error.message)
+    throw error
+  }
+}
+
+async function stats(executor: SqlExecutor, state: AdminState): Promise<Response> {
+  const [changes, meta, blobs] = await executor.batch([
+    { text: "SELECT COUNT(*) AS entries, MIN(row_version) AS oldest, MAX(row_version) AS latest FROM _plasma_changes", params: [] },
+    { text: "SELECT key, value FROM _plasma_meta ORDER BY key", params: [] },
+    { text: "SELECT hash, size, mime, uploaded_at, orphaned_at FROM _plasma_blobs ORDER BY uploaded_at", params: [] },
+  ]).then((results) => results.map((result) => result.rows))
+  return Response.json({ changes: changes?.[0], meta, blobs, openStreams: state.openStreams, lastMaintenance: state.lastMaintenance })
+}
+
+/** Answers `/admin/*`, or `undefined` for other paths. */
+export async function handleAdmin(request: Request, env: Env, executor: SqlExecutor, state: AdminState): Promise<Response | undefined> {
+  const url = new URL(request.url)
+  if (!url.pathname.startsWith("/admin/")) return undefined
+  if (!isAdmin(request, url, env)) return errorResponse(401, "unauthorized", "admin routes need the admin token (Authorization: Bearer <token> or ?token=)")
+  if (request.method !== "GET") return errorResponse(405, "method-not-allowed", "admin routes are GET only")
+  await ensureSchema({ schema, executor })
+  if (url.pathname === "/admin/events") return events(request, executor, state)
+  if (url.pathname === "/admin/snapshot") return snapshot(url, executor)
+  if (url.pathname === "/admin/stats") return stats(executor, state)
+  const blob = /^\/admin\/blob\/([^/]+)$/.exec(url.pathname)
+  if (blob) {
+    const hash = blob[1] ?? ""
+    if (!/^[0-9a-f]{64}$/.test(hash)) return errorResponse(400, "invalid-request", "hash must be 64 lowercase hex characters")
+    const head = await r2Storage({ bucket: env.BUCKET }).head(hash)
+    return head === null ? errorResponse(404, "not-found", `no bytes stored for ${hash}`) : Response.json({ hash, ...head })
+  }
+  return errorResponse(404, "not-found", `no admin route ${url.pathname}`)
+}
