@@ -7,7 +7,7 @@ import { openSqlite, pullToEnd } from "./ops-fixtures.js"
 const DAY = 24 * 60 * 60 * 1000
 
 describe("computeSafeCursor", () => {
-  it("is the head when no client is active, else the lowest pull position among active clients (NULL counts as 0)", async () => {
+  it("is the head when no client is active, else the lowest pull position among active clients (positions 0 and NULL do not pin it)", async () => {
     const { executor } = await openSqlite()
     const now = 100 * DAY
     expect(await computeSafeCursor(executor, { now })).toBe(0)
@@ -21,8 +21,10 @@ describe("computeSafeCursor", () => {
     await client("fresher", 4, now)
     expect(await computeSafeCursor(executor, { now })).toBe(3)
     expect(await computeSafeCursor(executor, { now, activeWithinMs: 62 * DAY })).toBe(1)
+    // Never pulled with a cookie: its next pull reads the (compacted) log from the start anyway.
     await client("pushed-only", null, now)
-    expect(await computeSafeCursor(executor, { now })).toBe(0)
+    await client("first-pull", 0, now)
+    expect(await computeSafeCursor(executor, { now })).toBe(3)
     await expect(computeSafeCursor(executor, { activeWithinMs: -1 })).rejects.toSatisfy((e: unknown) => isPlasmaError(e, "invalid-request"))
   })
 

@@ -4,9 +4,10 @@
  * Each pull records the cookie the client came with as `last_pull_version` (what it provably
  * holds) and stamps `last_seen_at`. The lowest position among clients seen within the window is
  * the bound: compacting up to it changes nothing for any of them (they are all at or past it).
- * A client that never pulled (NULL position: it pushed only) counts as 0, which blocks
- * compaction while it stays active — conservative on purpose. With no active client the head
- * version is returned: nobody is behind.
+ * A client at position 0 or NULL (it never pulled with a cookie, or only pushed) does not pin
+ * the bound: its next pull starts from the beginning, and the compacted log read from the start
+ * is itself a full snapshot. With no active client holding a cookie, the head version is
+ * returned: nobody is behind.
  *
  * The trade-off is the window. A client idle for longer than `activeWithinMs` is ignored; when it
  * comes back with an old cookie its first pull is a reset (a full snapshot instead of a delta),
@@ -27,7 +28,8 @@ export interface ComputeSafeCursorOptions {
 const SIXTY_DAYS_MS = 60 * 24 * 60 * 60 * 1000
 
 /** Lowest position among active clients; `n = 0` when none is active. */
-const ACTIVE_MIN_SQL = "SELECT COUNT(*) AS n, MIN(COALESCE(last_pull_version, 0)) AS v FROM _plasma_client_mutations WHERE last_seen_at >= ?"
+const ACTIVE_MIN_SQL =
+  "SELECT COUNT(*) AS n, MIN(last_pull_version) AS v FROM _plasma_client_mutations WHERE last_seen_at >= ? AND last_pull_version > 0"
 
 /**
  * The highest `row_version` that every client seen within the window has pulled past.
