@@ -29,17 +29,12 @@ export function errorResponse(error: unknown): Response {
 }
 
 /**
- * Reads a request body as UTF-8 text, refusing more than `maxBytes` with `payload-too-large`
- * before the whole body is buffered: a declared Content-Length over the cap is refused without
- * reading, and the stream is counted as it arrives (a chunked body has no Content-Length).
- * Invalid UTF-8 is `invalid-request`.
+ * Reads a body stream into memory while counting, so a body over `maxBytes` is refused as soon
+ * as it crosses the limit (the rest is cancelled) instead of after it was buffered whole.
+ * `tooLarge` builds the error from a description of the size ("more than N").
  */
-export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
-  const tooLarge = (size: string) => new PlasmaError("payload-too-large", `the body is ${size} bytes; the limit is ${maxBytes}`, { details: { limit: maxBytes } })
-  const declared = request.headers.get("content-length")
-  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge(declared)
-  const stream = request.body
-  if (stream === null) return ""
+export async function readBodyBytes(stream: ReadableStream<Uint8Array> | null, maxBytes: number, tooLarge: (size: string) => PlasmaError): Promise<Uint8Array> {
+  if (stream === null) return new Uint8Array(0)
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -53,16 +48,27 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
     }
     chunks.push(value)
   }
-  let bytes: Uint8Array
-  if (chunks.length === 1) bytes = chunks[0] as Uint8Array
-  else {
-    bytes = new Uint8Array(size)
-    let at = 0
-    for (const chunk of chunks) {
-      bytes.set(chunk, at)
-      at += chunk.byteLength
-    }
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
   }
+  return bytes
+}
+
+/**
+ * Reads a request body as UTF-8 text, refusing more than `maxBytes` with `payload-too-large`
+ * before the whole body is buffered: a declared Content-Length over the cap is refused without
+ * reading, and the stream is counted as it arrives (a chunked body has no Content-Length).
+ * Invalid UTF-8 is `invalid-request`.
+ */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  const tooLarge = (size: string) => new PlasmaError("payload-too-large", `the body is ${size} bytes; the limit is ${maxBytes}`, { details: { limit: maxBytes } })
+  const declared = request.headers.get("content-length")
+  if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > maxBytes) throw tooLarge(declared)
+  const bytes = await readBodyBytes(request.body, maxBytes, tooLarge)
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes)
   } catch (error) {
