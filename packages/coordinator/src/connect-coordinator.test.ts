@@ -50,9 +50,11 @@ describe("against workerd", () => {
     const bo = connect("client", "bo")
     const both = [{ clientID: "ada", userInfo: { name: "Ada" } }, { clientID: "bo", userInfo: null }]
     await expect.poll(() => lastPresence(bo.events)).toEqual(both)
+    // Every (re)connect counts as one poke, so a client catches up on what it missed.
+    expect([ada.events.pokes, bo.events.pokes]).toEqual([1, 1])
 
     expect(await poke("client")).toBe(2)
-    await expect.poll(() => [ada.events.pokes, bo.events.pokes]).toEqual([1, 1])
+    await expect.poll(() => [ada.events.pokes, bo.events.pokes]).toEqual([2, 2])
 
     bo.connection.updatePresence({ name: "Bo" })
     await expect.poll(() => lastPresence(ada.events)?.[1]).toEqual({ clientID: "bo", userInfo: { name: "Bo" } })
@@ -69,6 +71,7 @@ describe("against workerd", () => {
     const cy = connect("reconnect", "cy", { userInfo: { name: "Cy" } })
     await expect.poll(() => lastPresence(cy.events)).toEqual([{ clientID: "cy", userInfo: { name: "Cy" } }])
     const joinsBefore = cy.events.presence.length
+    expect(cy.events.pokes).toBe(1) // the connect itself
 
     const closed = await fetch(new URL("/__test/close-all?room=reconnect", h.url))
     expect(await closed.json()).toEqual({ closed: 1 })
@@ -77,8 +80,10 @@ describe("against workerd", () => {
     // Back within the backoff bound, with the same identity and userInfo.
     await expect.poll(() => cy.events.presence.length > joinsBefore && cy.connection.connected, { timeout: 3000 }).toBe(true)
     await expect.poll(() => lastPresence(cy.events)).toEqual([{ clientID: "cy", userInfo: { name: "Cy" } }])
+    // The reconnect poked once (pokes sent while down are lost), then a real poke arrives.
+    expect(cy.events.pokes).toBe(2)
     expect(await poke("reconnect")).toBe(1)
-    await expect.poll(() => cy.events.pokes).toBe(1)
+    await expect.poll(() => cy.events.pokes).toBe(3)
   })
 
   test("close() is final: no reconnect follows", async () => {

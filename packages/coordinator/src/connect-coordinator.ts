@@ -213,6 +213,9 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
       if (socket !== current) return
       lastHeardAt = Date.now()
       if (userInfo !== undefined) send(current, JSON.stringify({ type: "presence", userInfo }))
+      // Pokes sent while the socket was down are lost: treat every (re)connect as a poke so the
+      // client pulls once and catches up.
+      call(options.onPoke)
       if (heartbeatMs > 0) {
         heartbeatTimer = setInterval(() => {
           if (Date.now() - lastHeardAt > 2 * heartbeatMs) {

@@ -120,7 +120,7 @@ function contentTypeOf(header: string | null, allowList: readonly string[] | nul
   if (!isMimeAllowed(essence, allowList)) {
     throw invalid("mime-not-allowed", `Content-Type ${essence} is not accepted by any file column; allowed: ${(allowList ?? []).join(", ")}`, { allowed: allowList })
   }
-  return header.trim()
+  return essence // stored in essence form: the write path compares FileRef MIME types with it
 }
 
 async function isClaimed(context: BlobRequestContext): Promise<boolean> {

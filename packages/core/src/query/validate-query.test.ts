@@ -27,6 +27,17 @@ function select(patch: Partial<SelectNode>): SelectNode {
 }
 
 describe("validateQuery", () => {
+  it("refuses aggregate functions and comparison operators outside the known sets (they reach SQL text)", () => {
+    const projection = [{ alias: "x", expr: { kind: "aggregate", fn: "(SELECT group_concat(name) FROM sqlite_master) || max", operand: { kind: "column", table: "todos", column: "id" } } }]
+    const injectedFn = failure(select({ projection } as unknown as Partial<SelectNode>))
+    expect(injectedFn.code).toBe("invalid-query")
+    expect(injectedFn.message).toContain("unknown aggregate function")
+    const where = { kind: "compare", op: "; DROP TABLE todos; --", left: { kind: "column", table: "todos", column: "id" }, right: { kind: "value", value: "t1" } }
+    const injectedOp = failure(select({ where } as unknown as Partial<SelectNode>))
+    expect(injectedOp.code).toBe("invalid-query")
+    expect(injectedOp.message).toContain("unknown comparison operator")
+  })
+
   it("accepts well-formed queries", () => {
     const ok: QueryNode[] = [
       db.select().from(todos).where(and(eq(todos.done, true), inArray(todos.note, ["a", null]), like(todos.title, "%x"))).orderBy(todos.score).limit(3).toNode(),

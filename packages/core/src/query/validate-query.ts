@@ -46,6 +46,8 @@ const FAMILY: Readonly<Record<ColumnKind, Family>> = {
 
 const NUMERIC_AGGREGATE_KINDS: ReadonlySet<ColumnKind> = new Set(["int", "real", "bigint", "boolean"])
 const LIKE_KINDS: ReadonlySet<ColumnKind> = new Set(["text", "id", "ref"])
+const AGGREGATE_FNS: ReadonlySet<string> = new Set(["count", "sum", "avg", "min", "max"])
+const COMPARE_OPS: ReadonlySet<string> = new Set(["eq", "ne", "gt", "gte", "lt", "lte"])
 const CONDITION_KINDS: ReadonlySet<ExprNode["kind"]> = new Set(["compare", "like", "and", "or", "not", "in", "isNull", "isNotNull"])
 
 function tableIn(schema: AnySchema, name: unknown): AnyTable {
@@ -90,6 +92,8 @@ class QueryValidator {
   }
 
   aggregate(node: AggregateNode, place: Place): void {
+    // The compiler writes the function name into SQL: only the five known names may pass.
+    if (!AGGREGATE_FNS.has(node.fn)) invalid(`${place.where}: unknown aggregate function ${JSON.stringify(String(node.fn))}`)
     if (!place.aggregatesAllowed) invalid(`${place.where}: aggregates (${node.fn}) are not allowed here`)
     if (node.operand === null) {
       if (node.fn !== "count") invalid(`${place.where}: ${node.fn}() needs a column`)
@@ -172,7 +176,10 @@ class QueryValidator {
       column: () => undefined,
       value: () => undefined,
       aggregate: () => undefined,
-      compare: (n) => this.comparable(this.operand(n.left, place), this.operand(n.right, place), place),
+      compare: (n) => {
+        if (!COMPARE_OPS.has(n.op)) invalid(`${place.where}: unknown comparison operator ${JSON.stringify(String(n.op))}`)
+        this.comparable(this.operand(n.left, place), this.operand(n.right, place), place)
+      },
       like: (n) => {
         if (n.operand.kind !== "column") invalid(`${place.where}: like() needs a column on the left`)
         const column = this.column(n.operand, place)

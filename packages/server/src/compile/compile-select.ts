@@ -47,7 +47,9 @@ function columnBeside(schema: AnySchema, node: ExprNode): AnyColumn | null {
   return null
 }
 
+// Lookup tables, never the node's own string: only these exact texts can reach the SQL.
 const COMPARE_SQL = { eq: "=", ne: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=" } as const
+const AGGREGATE_SQL = { count: "count", sum: "sum", avg: "avg", min: "min", max: "max" } as const
 
 /**
  * How value nodes become parameters. The direct binder encodes them; the template binder (see
@@ -104,7 +106,7 @@ export function compileExpr(schema: AnySchema, node: ExprNode, beside: AnyColumn
     isNotNull: (n) => sql`(${sub(n.operand)} IS NOT NULL)`,
     aggregate: (n) => {
       if (n.operand === null) return sql`count(*)`
-      return sql`${sql.raw(n.fn)}(${ref(n.operand.table, n.operand.column)})`
+      return sql`${sql.raw(AGGREGATE_SQL[n.fn])}(${ref(n.operand.table, n.operand.column)})`
     },
   })
 }

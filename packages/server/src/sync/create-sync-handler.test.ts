@@ -100,6 +100,15 @@ describe("createSyncHandler details", () => {
     expect(String((errors[0]?.error as Error).message)).toContain("/var/secret/path")
   })
 
+  it("never sends the message or details of a 5xx PlasmaError (schema drift names tables and columns)", async () => {
+    const { PlasmaError } = await import("@plasma/core")
+    const { errorResponse } = await import("./http.js")
+    const drift = new PlasmaError("invalid-schema", "drop-column todos.secret_ssn_column", { details: { refused: [{ table: "todos", column: "secret_ssn_column" }] } })
+    const response = errorResponse(drift)
+    expect(response.status).toBe(500)
+    expect(await response.text()).toBe('{"error":"internal","message":"internal error"}')
+  })
+
   it("treats an auth result without ids as an internal error, not as a client's", async () => {
     const { handler, errors } = await handlerWith({ auth: () => ({ ok: true, clientGroupID: "", clientID: "c", ctx: {} }) })
     const response = await handler(pullRequest(id))

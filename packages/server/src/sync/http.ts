@@ -18,11 +18,14 @@ export function jsonText(status: number, body: string, headers?: Readonly<Record
 
 /** The answer for a failure: its code's status and body, or a bare 500. */
 export function errorResponse(error: unknown): Response {
-  if (!(error instanceof PlasmaError) || error.code === "internal") {
+  // Any 5xx may describe the server itself (schema drift, SQL): only `onError` sees it.
+  if (!(error instanceof PlasmaError) || error.status >= 500) {
+    if (error instanceof PlasmaError && error.code === "conflict-retry") {
+      return jsonText(503, '{"error":"conflict-retry","message":"too many concurrent writes; retry"}', { "retry-after": "1" })
+    }
     return jsonText(500, '{"error":"internal","message":"internal error"}')
   }
   const headers: Record<string, string> = {}
-  if (error.code === "conflict-retry") headers["retry-after"] = "1"
   const allow = error.details.allow
   if (error.code === "method-not-allowed" && typeof allow === "string") headers.allow = allow
   return jsonText(error.status, JSON.stringify(error.toJSON()), headers)

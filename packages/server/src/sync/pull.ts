@@ -155,8 +155,13 @@ function appendRows(rows: readonly ChangeRow[], plan: Map<string, TablePlan>, ct
     if (row.op === "put" && row.value !== null) {
       let readable = true
       if (table.read !== undefined) {
-        const value = JSON.parse(row.value) as Record<string, unknown>
-        readable = table.read(ctx, rowFromChangeJson(table.table, value)) === true
+        // A predicate that throws denies: one bad row must not wedge every pull past it.
+        try {
+          const value = JSON.parse(row.value) as Record<string, unknown>
+          readable = table.read(ctx, rowFromChangeJson(table.table, value)) === true
+        } catch {
+          readable = false
+        }
       }
       entry = readable
         ? `{"op":"put",${table.tableField},"id":${JSON.stringify(row.row_id)},"value":${row.value}}`

@@ -98,18 +98,21 @@ describeOnEngines("blob refs", (open) => {
     await expectRefsMatch(executor)
   })
 
-  it("refuses a FileRef whose bytes were never uploaded (or whose size differs) as a poison mutation", async () => {
+  it("refuses a FileRef whose bytes were never uploaded (or whose size or MIME type differs) as a poison mutation", async () => {
     const { executor } = await open()
     await setup(executor)
     const missing = fileRef(0xdd)
     const wrongSize = { ...A, size: A.size + 1 }
+    // Claiming another MIME type than the upload's would dodge the column's allow-list.
+    const wrongMime = { ...A, mime: A.mime === "image/png" ? "image/gif" : "image/png" }
     const before = await dumpAll(executor)
     const result = await push(executor, "c1", [
       { name: "apply", args: [{ op: "insert", table: "todos", rows: [{ id: "t1", title: "a", ownerId: "u1", attachment: missing }] }] },
       { name: "apply", args: [{ op: "insert", table: "todos", rows: [{ id: "t2", title: "b", ownerId: "u1", attachment: wrongSize }] }] },
+      { name: "apply", args: [{ op: "insert", table: "todos", rows: [{ id: "t4", title: "d", ownerId: "u1", attachment: wrongMime }] }] },
       { name: "apply", args: [{ op: "insert", table: "todos", rows: [{ id: "t3", title: "c", ownerId: "u1", attachment: A }] }] },
     ])
-    expect(result.dropped.map((d) => d.id)).toEqual([1, 2])
+    expect(result.dropped.map((d) => d.id)).toEqual([1, 2, 3])
     for (const d of result.dropped) expect(isPlasmaError(d.error, "blob-invalid")).toBe(true)
     const after = await dumpAll(executor)
     expect(after.todos).toEqual([expect.objectContaining({ id: "t3" })])

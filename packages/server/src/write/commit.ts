@@ -51,13 +51,18 @@ export function clientGuard(clientGroupID: string, clientID: string, expected: n
   }
 }
 
-export function blobGuard(blobs: ReadonlyMap<string, number>): SqlQuery | null {
+/**
+ * The blob guard: every FileRef written names bytes that were uploaded, with the same size and
+ * MIME type (so a column's allow-list cannot be dodged by claiming another type).
+ */
+export function blobGuard(blobs: ReadonlyMap<string, { readonly size: number; readonly mime: string }>): SqlQuery | null {
   if (blobs.size === 0) return null
   return {
     text:
       "INSERT INTO _plasma_blob_guard (ok) SELECT 0 FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM _plasma_blobs b " +
-      "WHERE b.hash = json_extract(j.value, '$[0]') AND b.size = json_extract(j.value, '$[1]')) LIMIT 1",
-    params: [JSON.stringify([...blobs])],
+      "WHERE b.hash = json_extract(j.value, '$[0]') AND b.size = json_extract(j.value, '$[1]') " +
+      "AND b.mime = json_extract(j.value, '$[2]')) LIMIT 1",
+    params: [JSON.stringify([...blobs].map(([hash, { size, mime }]) => [hash, size, mime]))],
   }
 }
 
@@ -82,7 +87,7 @@ export async function commitBatch(executor: SqlExecutor, guards: readonly (SqlQu
 /** Turns a failed commit into the error a caller sees. */
 export function commitError(outcome: Exclude<CommitOutcome, { ok: true }>): PlasmaError {
   if (outcome.reason === "blob-missing") {
-    return new PlasmaError("blob-invalid", "a file value refers to bytes that were never uploaded (or whose size differs); upload the blob first", { cause: outcome.error })
+    return new PlasmaError("blob-invalid", "a file value refers to bytes that were never uploaded (or whose size or MIME type differs); upload the blob first", { cause: outcome.error })
   }
   if (outcome.reason === "conflict") {
     return new PlasmaError("conflict-retry", "the transaction kept conflicting with concurrent writes; retry", { cause: outcome.error })

@@ -23,6 +23,7 @@ import {
   createSelectNode,
   evaluateSelect,
   matchesCondition,
+  mimeEssenceOf,
   prepareInsertRow,
   refTargetOf,
   toSqlValue,
@@ -60,7 +61,7 @@ export interface WriteTransactionOptions {
 export interface TransactionMark {
   readonly statements: number
   readonly undo: number
-  readonly blobs: ReadonlyMap<string, number>
+  readonly blobs: ReadonlyMap<string, { readonly size: number; readonly mime: string }>
 }
 
 interface UndoEntry {
@@ -80,7 +81,7 @@ export class WriteTransaction implements QueryEngine {
   readonly #undo: UndoEntry[] = []
   #statements: SqlQuery[] = []
   readonly #readTables = new Set<string>()
-  #blobs = new Map<string, number>()
+  #blobs = new Map<string, { readonly size: number; readonly mime: string }>()
 
   constructor(options: WriteTransactionOptions) {
     this.#schema = options.schema
@@ -99,8 +100,8 @@ export class WriteTransaction implements QueryEngine {
   readTables(): ReadonlySet<string> {
     return this.#readTables
   }
-  /** FileRefs written, by hash → size: their bytes must exist at commit. */
-  requiredBlobs(): ReadonlyMap<string, number> {
+  /** FileRefs written, by hash → size and MIME essence: their bytes must exist at commit. */
+  requiredBlobs(): ReadonlyMap<string, { readonly size: number; readonly mime: string }> {
     return this.#blobs
   }
   /** `true` when some row write is buffered. */
@@ -201,7 +202,7 @@ export class WriteTransaction implements QueryEngine {
     for (const [name, column] of Object.entries(table.$columns)) {
       if (column.config.kind !== "file") continue
       const value = row[name] as FileRef | null | undefined
-      if (value !== null && value !== undefined) this.#blobs.set(value.hash, value.size)
+      if (value !== null && value !== undefined) this.#blobs.set(value.hash, { size: value.size, mime: mimeEssenceOf(value.mime) ?? value.mime })
     }
   }
 
