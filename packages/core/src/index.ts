@@ -103,8 +103,8 @@ export { evaluateExpr, matchesCondition, sqlLike, isTrue, createRowScope } from 
 export type { EvalScope, ScopeRows } from "./memory/evaluate-expr.js"
 export { compareSqlValues, compareText, compareBytes, storageClassOf, sqlValueKey, toRawSqlValue } from "./memory/sql-compare.js"
 
-export { defineMutators, invokeMutator, mutatorOf } from "./mutators/define-mutators.js"
-export type { Mutator, MutatorArgs, MutatorInput, MutatorMap } from "./mutators/define-mutators.js"
+export { defineMutators, invokeMutator, mutatorOf, RUN_IN_TRANSACTION } from "./mutators/define-mutators.js"
+export type { Mutator, MutatorArgs, MutatorInput, MutatorMap, TransactionalDb } from "./mutators/define-mutators.js"
 
 export { COOKIE_PREFIX, decodeCookie, encodeCookie } from "./protocol/cookie.js"
 export {

@@ -65,8 +65,29 @@ export function mutatorOf<M extends MutatorMap>(mutators: M, name: string): M[ke
 }
 
 /**
+ * The key under which a `Db` can offer to run a whole mutator as one transaction. The server's
+ * `createServerDb` does: `invokeMutator` then runs the mutator through it, so all of its writes
+ * commit together (or none do) and it is re-run when a concurrent commit changed what it read —
+ * the same guarantees a mutator gets from the sync handler.
+ */
+export const RUN_IN_TRANSACTION: unique symbol = Symbol.for("plasma.runInTransaction")
+
+/** A `Db` that runs functions as serializable, atomic transactions. */
+export interface TransactionalDb<S extends AnySchema = AnySchema> {
+  [RUN_IN_TRANSACTION]<T>(fn: (db: Db<S>) => Promise<T>): Promise<T>
+}
+
+function transactionRunnerOf(db: unknown): TransactionalDb[typeof RUN_IN_TRANSACTION] | null {
+  if (typeof db !== "object" || db === null) return null
+  const run = (db as Partial<TransactionalDb>)[RUN_IN_TRANSACTION]
+  return typeof run === "function" ? run.bind(db) : null
+}
+
+/**
  * Runs one mutator by name against any `Db`: the memory engine, a server transaction, or
- * `createServerDb` from cron and webhooks (whose writes are logged and reach clients).
+ * `createServerDb` from cron and webhooks (whose writes are logged and reach clients). When the
+ * `db` runs transactions (`createServerDb` does), the mutator runs as one: atomic and
+ * serializable.
  * @example
  * await invokeMutator(mutators, "markDone", { db, args: { id: "t1" }, ctx, clientID: "system", mutationID: 0 })
  */
@@ -76,5 +97,10 @@ export async function invokeMutator<M extends MutatorMap, Name extends keyof M &
   input: Parameters<M[Name]>[0],
 ): Promise<void> {
   const mutator = mutatorOf(mutators, name)
-  await mutator(input)
+  const run = transactionRunnerOf(input.db)
+  if (run === null) {
+    await mutator(input)
+    return
+  }
+  await run((db) => Promise.resolve(mutator({ ...input, db })))
 }

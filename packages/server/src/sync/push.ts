@@ -20,6 +20,7 @@ import {
   commitError,
   conflictGuard,
   MAX_ATTEMPTS,
+  MAX_ERROR_ATTEMPTS,
   originStatement,
   withWriteLock,
   type CommitOutcome,
@@ -137,21 +138,28 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
 
 /**
  * Applies a push. Holds the executor's write lock for its whole duration.
- * Throws `conflict-retry` when serializable retries run out.
+ * Throws `conflict-retry` when serializable retries run out, and `internal` when the database
+ * keeps failing for reasons that are not the mutations' (nothing is dropped then: the client
+ * retries the same push later).
  */
 export async function applyPush(input: PushInput): Promise<PushResult> {
   return withWriteLock(input.executor, async () => {
     let retries = 0
+    let errors = 0
+    /** Waits before another attempt, or throws when the failure's budget is spent. */
+    const retry = async (outcome: Exclude<CommitOutcome, { ok: true }>): Promise<void> => {
+      if (outcome.reason === "conflict" ? ++retries >= MAX_ATTEMPTS : ++errors >= MAX_ERROR_ATTEMPTS) throw commitError(outcome)
+      await backoff(outcome.reason === "conflict" ? retries : errors)
+    }
     // Fast path: every mutation in one batch.
     for (;;) {
       const { outcome, result } = await attempt(input, Number.POSITIVE_INFINITY, new Map())
       if (outcome === null || outcome.ok) return { ...result, retries }
-      if (outcome.reason !== "conflict") break
-      if (++retries >= MAX_ATTEMPTS) throw commitError(outcome)
-      await backoff(retries)
+      if (outcome.reason === "blob-missing" || outcome.reason === "constraint") break
+      await retry(outcome)
     }
-    // Slow path: one mutation per batch, so a failing batch names its mutation; that one is
-    // marked poison, and the next attempt drops it and commits only its id advance.
+    // Slow path: one mutation per batch, so a batch the database refuses names its mutation;
+    // that one is marked poison, and the next attempt drops it and commits only its id advance.
     const poison = new Map<number, unknown>()
     const dropped: DroppedMutation[] = []
     let processed = 0
@@ -163,11 +171,10 @@ export async function applyPush(input: PushInput): Promise<PushResult> {
       if (outcome.ok) {
         processed += result.processed
         dropped.push(...result.dropped)
-      } else if (outcome.reason === "conflict") {
-        if (++retries >= MAX_ATTEMPTS) throw commitError(outcome)
-        await backoff(retries)
-      } else {
+      } else if (outcome.reason === "blob-missing" || outcome.reason === "constraint") {
         poison.set(result.lastMutationID, commitError(outcome))
+      } else {
+        await retry(outcome)
       }
     }
   })

@@ -68,7 +68,13 @@ export function blobGuard(blobs: ReadonlyMap<string, { readonly size: number; re
 
 export type CommitOutcome =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: "conflict" | "blob-missing" | "failed"; readonly error: unknown }
+  /**
+   * - `conflict`: a serializability or exactly-once guard fired; re-run.
+   * - `blob-missing`: a written FileRef has no bytes; the mutation's own fault.
+   * - `constraint`: the database refused a row (unique, foreign key, check); the mutation's fault.
+   * - `error`: anything else (I/O, overload, a timeout); nobody's fault, never a reason to drop.
+   */
+  | { readonly ok: false; readonly reason: "conflict" | "blob-missing" | "constraint" | "error"; readonly error: unknown }
 
 /** Runs guards + body + origin clear as one batch and classifies a failure. */
 export async function commitBatch(executor: SqlExecutor, guards: readonly (SqlQuery | null)[], body: readonly SqlQuery[]): Promise<CommitOutcome> {
@@ -80,7 +86,8 @@ export async function commitBatch(executor: SqlExecutor, guards: readonly (SqlQu
     const message = error instanceof Error ? error.message : String(error)
     if (message.includes(CONFLICT_GUARD)) return { ok: false, reason: "conflict", error }
     if (message.includes(BLOB_GUARD)) return { ok: false, reason: "blob-missing", error }
-    return { ok: false, reason: "failed", error }
+    if (isExecutorError(error, "constraint-violation")) return { ok: false, reason: "constraint", error }
+    return { ok: false, reason: "error", error }
   }
 }
 
@@ -180,6 +187,9 @@ export async function readStartVersion(executor: SqlExecutor): Promise<number> {
  * row before the client is asked to retry.
  */
 export const MAX_ATTEMPTS = 40
+
+/** Bound on attempts of a commit that failed for a reason outside the mutation (`error`). */
+export const MAX_ERROR_ATTEMPTS = 3
 
 /**
  * Waits a jittered delay before retry `attempt` (1-based): uniform in [0, min(3 s, 100 ms · 2^attempt)).
