@@ -46,7 +46,7 @@ export function createServerDb<S extends AnySchema>({ schema, executor, ctx }: S
         tx.append(originStatement(SERVER_ORIGIN, Date.now()))
         const result = await fn(tx)
         if (!tx.hasWrites()) return result
-        const outcome = await commitBatch(executor, [conflictGuard(startVersion, tx.readTables()), blobGuard(tx.requiredBlobs())], tx.statements())
+        const outcome = await commitBatch(executor, [conflictGuard(startVersion, tx.readSet()), blobGuard(tx.requiredBlobs())], tx.statements())
         if (outcome.ok) return result
         const retryable = outcome.reason === "conflict" ? ++conflicts < MAX_ATTEMPTS : outcome.reason === "error" && ++errors < MAX_ERROR_ATTEMPTS
         if (!retryable) throw commitError(outcome)

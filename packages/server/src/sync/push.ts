@@ -132,7 +132,7 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
   const result = { processed, skipped, dropped, gap, lastMutationID: current }
   if (processed === 0) return { outcome: null, result }
   tx.append(lastMutationStatement(clientGroupID, clientID, current, now))
-  const guards = [clientGuard(clientGroupID, clientID, last), conflictGuard(startVersion, tx.readTables()), blobGuard(tx.requiredBlobs())]
+  const guards = [clientGuard(clientGroupID, clientID, last), conflictGuard(startVersion, tx.readSet()), blobGuard(tx.requiredBlobs())]
   return { outcome: await commitBatch(executor, guards, tx.statements()), result }
 }
 

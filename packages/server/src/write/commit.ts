@@ -12,6 +12,7 @@
 import { PlasmaError } from "@plasma/core"
 import { isExecutorError, type SqlExecutor, type SqlQuery } from "@plasma/executors"
 import { BLOB_GUARD, CONFLICT_GUARD } from "../schema/internal-tables.js"
+import type { ReadSet } from "./write-transaction.js"
 
 /** Who a batch writes for; stamped on its change rows by the capture triggers. */
 export interface Origin {
@@ -31,14 +32,18 @@ export function originStatement(origin: Origin, now: number): SqlQuery {
 
 const CLEAR_ORIGIN: SqlQuery = { text: "DELETE FROM _plasma_origin", params: [] }
 
-export function conflictGuard(startVersion: number, tables: Iterable<string>): SqlQuery | null {
-  const list = [...tables]
-  if (list.length === 0) return null
+/**
+ * The serializability guard: conflict when a change row newer than `startVersion` touches a table
+ * read whole, or one of the rows read by id. Table names are plain identifiers, so
+ * `table || '/' || row_id` is an unambiguous row key.
+ */
+export function conflictGuard(startVersion: number, read: ReadSet): SqlQuery | null {
+  if (read.tables.size === 0 && read.rows.length === 0) return null
   return {
     text:
       "INSERT INTO _plasma_guard (ok) SELECT 0 WHERE EXISTS (SELECT 1 FROM _plasma_changes WHERE row_version > ? " +
-      "AND table_name IN (SELECT value FROM json_each(?)))",
-    params: [startVersion, JSON.stringify(list)],
+      "AND (table_name IN (SELECT value FROM json_each(?)) OR table_name || '/' || row_id IN (SELECT value FROM json_each(?))))",
+    params: [startVersion, JSON.stringify([...read.tables]), JSON.stringify(read.rows.map(([table, id]) => `${table}/${id}`))],
   }
 }
 

@@ -57,6 +57,12 @@ export interface WriteTransactionOptions {
   readonly applyReadAuth: boolean
 }
 
+/** What a transaction read: whole tables, and single rows by (table, id). */
+export interface ReadSet {
+  readonly tables: ReadonlySet<string>
+  readonly rows: readonly (readonly [string, string])[]
+}
+
 /** A point to roll one mutation back to. */
 export interface TransactionMark {
   readonly statements: number
@@ -81,6 +87,7 @@ export class WriteTransaction implements QueryEngine {
   readonly #undo: UndoEntry[] = []
   #statements: SqlQuery[] = []
   readonly #readTables = new Set<string>()
+  readonly #readRows = new Map<string, Set<string>>()
   #blobs = new Map<string, { readonly size: number; readonly mime: string }>()
 
   constructor(options: WriteTransactionOptions) {
@@ -96,9 +103,15 @@ export class WriteTransaction implements QueryEngine {
   statements(): readonly SqlQuery[] {
     return this.#statements
   }
-  /** Tables whose rows this transaction read (the serializability guard watches them). */
-  readTables(): ReadonlySet<string> {
-    return this.#readTables
+  /**
+   * What this transaction read, for the serializability guard: whole tables (scans, joins,
+   * aggregates: any change to them conflicts, which also stops phantoms) and single rows (lookups
+   * by id: only a change to one of those rows conflicts).
+   */
+  readSet(): ReadSet {
+    const rows: [string, string][] = []
+    for (const [table, ids] of this.#readRows) if (!this.#readTables.has(table)) for (const id of ids) rows.push([table, id])
+    return { tables: this.#readTables, rows }
   }
   /** FileRefs written, by hash → size and MIME essence: their bytes must exist at commit. */
   requiredBlobs(): ReadonlyMap<string, { readonly size: number; readonly mime: string }> {
@@ -182,7 +195,15 @@ export class WriteTransaction implements QueryEngine {
   async select(node: SelectNode): Promise<Row[]> {
     validateQuery(this.#schema, node)
     const tables = tablesOfSelect(node)
-    for (const t of tables) this.#readTables.add(t)
+    const ids = node.joins.length === 0 ? pointIdsOf(node.from, node.where) : null
+    if (ids === null) for (const t of tables) this.#readTables.add(t)
+    else {
+      // A lookup by id only depends on those rows; a concurrent insert of one of them is a
+      // change row for that id too, so the narrower guard still stops the phantom.
+      let set = this.#readRows.get(node.from)
+      if (set === undefined) this.#readRows.set(node.from, (set = new Set()))
+      for (const id of ids) set.add(id)
+    }
     if (!this.#needsEvaluator(tables)) {
       const compiled = compileSelect(this.#schema, node)
       return compiled.decode(await this.#executor.all(compiled.query))
