@@ -30,14 +30,16 @@ const SQL_TYPE: Record<AnyColumn["config"]["kind"], string> = {
   blob: "BLOB",
 }
 
-const ON_DELETE: Record<OnDelete, string> = {
+/** The SQL action of each `onDelete`, as SQLite reports it back in `pragma_foreign_key_list`. */
+export const ON_DELETE: Record<OnDelete, string> = {
   noAction: "NO ACTION",
   cascade: "CASCADE",
   setNull: "SET NULL",
   restrict: "RESTRICT",
 }
 
-function defaultSql(column: AnyColumn): string | null {
+/** The DEFAULT clause text of a column, as SQLite reports it back in `pragma_table_info`. */
+export function defaultSql(column: AnyColumn): string | null {
   const { hasDefault, defaultValue, kind } = column.config
   if (!hasDefault || defaultValue === null) return null
   switch (kind) {

@@ -3,7 +3,7 @@
  * `runMigrations` adds columns and tables additively, regenerates change capture for the new
  * column set, and refuses (and reports) destructive changes.
  */
-import { defineSchema, id, int, isPlasmaError, table, text, type AnySchema } from "@plasma/core"
+import { defineSchema, id, int, isPlasmaError, ref, table, text, type AnySchema } from "@plasma/core"
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
 import { expect, it } from "vitest"
 import { describeOnEngines } from "../testing/engines.js"
@@ -120,6 +120,34 @@ describeOnEngines("migrations", (open) => {
     const columns = await executor.all<{ name: string }>({ text: "SELECT name FROM pragma_table_info('notes')", params: [] })
     expect(columns.map((c) => c.name)).toEqual(["id", "title"])
     expect(report.applied).toEqual([])
+  })
+
+  it("refuses changed constraints (onDelete, UNIQUE, nullability, default) instead of reporting them applied", async () => {
+    const { executor } = await open()
+    const parentsV1 = table("parents", { id: id() })
+    const before = defineSchema({
+      parents: parentsV1,
+      kids: table("kids", { id: id(), parentId: ref(() => parentsV1.id, { onDelete: "cascade" }).nullable(), code: text(), rank: int().default(1), note: text() }),
+    })
+    await ensureSchema({ schema: before, executor })
+    // Re-running with the same schema on a fresh executor is clean: stored constraints match.
+    expect((await runMigrations({ schema: before, executor })).refused).toEqual([])
+    const parentsV2 = table("parents", { id: id() })
+    const after = defineSchema({
+      parents: parentsV2,
+      kids: table("kids", { id: id(), parentId: ref(() => parentsV2.id, { onDelete: "setNull" }).nullable(), code: text().unique(), rank: int().default(2), note: text().nullable() }),
+    })
+    const report = await runMigrations({ schema: after, executor })
+    expect(report.applied).toEqual([])
+    expect(report.refused.map((step) => [step.kind, step.column])).toEqual([
+      ["change-column", "parentId"],
+      ["change-column", "code"],
+      ["change-column", "rank"],
+      ["change-column", "note"],
+    ])
+    expect(report.refused[0]?.reason).toContain("ON DELETE CASCADE")
+    const sql = await executor.all<{ sql: string }>({ text: "SELECT sql FROM sqlite_master WHERE name = 'kids'", params: [] })
+    expect(sql[0]?.sql).toContain("ON DELETE CASCADE")
   })
 
   it("creates a table added later, with change capture", async () => {

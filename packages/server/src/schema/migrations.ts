@@ -9,9 +9,9 @@
  * refused and reported: plasma never deletes user data on its own. A plan with any refused step
  * applies nothing (its `applied` list is empty), so the database stays as it was.
  */
-import { PlasmaError, type AnySchema, type AnyTable } from "@plasma/core"
+import { PlasmaError, refTargetOf, type AnyColumn, type AnySchema, type AnyTable } from "@plasma/core"
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
-import { columnDefinition, createIndexesSql, createTableSql, createTriggersSql, TRIGGER_PREFIX } from "./ddl.js"
+import { columnDefinition, createIndexesSql, createTableSql, createTriggersSql, defaultSql, ON_DELETE, TRIGGER_PREFIX } from "./ddl.js"
 import { INTERNAL_TABLES_DDL, META_KEYS } from "./internal-tables.js"
 
 export interface SchemaOptions {
@@ -75,6 +75,12 @@ async function readFingerprint(executor: SqlExecutor): Promise<string | null> {
 interface ColumnInfo {
   readonly name: string
   readonly type: string
+  readonly notnull: number
+  readonly dflt_value: string | null
+  /** `ON DELETE` action and target table when the column is a foreign key. */
+  readonly reference: { readonly table: string; readonly onDelete: string } | null
+  /** Whether a single-column UNIQUE constraint covers it. */
+  readonly unique: boolean
 }
 
 async function introspect(executor: SqlExecutor): Promise<{ tables: Map<string, ColumnInfo[]>; triggerTables: Set<string>; triggers: string[] }> {
@@ -93,8 +99,29 @@ async function introspect(executor: SqlExecutor): Promise<{ tables: Map<string, 
   }
   const userTables = masters.filter((m) => m.type === "table" && !m.name.startsWith("_plasma_") && !m.name.startsWith("sqlite_") && !m.name.startsWith("_cf_"))
   for (const m of userTables) {
-    const columns = await executor.all<ColumnInfo>({ text: "SELECT name, type FROM pragma_table_info(?)", params: [m.name] })
-    tables.set(m.name, columns)
+    const [columns, keys, uniques] = await executor.batch([
+      { text: "SELECT name, type, \"notnull\", dflt_value FROM pragma_table_info(?)", params: [m.name] },
+      { text: "SELECT \"from\" AS name, \"table\" AS target, on_delete FROM pragma_foreign_key_list(?)", params: [m.name] },
+      {
+        text:
+          "SELECT (SELECT name FROM pragma_index_info(l.name)) AS name FROM pragma_index_list(?) l " +
+          "WHERE l.origin = 'u' AND (SELECT COUNT(*) FROM pragma_index_info(l.name)) = 1",
+        params: [m.name],
+      },
+    ])
+    const references = new Map((keys?.rows ?? []).map((k) => [String(k.name), { table: String(k.target), onDelete: String(k.on_delete) }]))
+    const unique = new Set((uniques?.rows ?? []).map((u) => String(u.name)))
+    tables.set(
+      m.name,
+      (columns?.rows ?? []).map((c) => ({
+        name: String(c.name),
+        type: String(c.type),
+        notnull: Number(c.notnull),
+        dflt_value: c.dflt_value === null || c.dflt_value === undefined ? null : String(c.dflt_value),
+        reference: references.get(String(c.name)) ?? null,
+        unique: unique.has(String(c.name)),
+      })),
+    )
   }
   return { tables, triggerTables, triggers }
 }
@@ -118,6 +145,12 @@ function planTable(table: AnyTable, existing: ColumnInfo[] | undefined, applied:
       applied.push({ kind: "add-column", table: table.$name, column: name })
     } else if (found.type.toUpperCase() !== SQL_TYPE_OF_KIND[column.config.kind]) {
       refused.push({ kind: "change-column", table: table.$name, column: name, reason: `stored as ${found.type}, the schema wants ${SQL_TYPE_OF_KIND[column.config.kind] ?? "?"}; retyping needs a manual table rebuild` })
+    } else {
+      const differences = constraintDifferences(column, found)
+      if (differences.length > 0) {
+        // The write path would follow the new rules while SQLite enforces the old ones.
+        refused.push({ kind: "change-column", table: table.$name, column: name, reason: `${differences.join("; ")}; changing constraints needs a manual table rebuild` })
+      }
     }
   }
   const wanted = new Set(Object.keys(table.$columns).map((n) => n.toLowerCase()))
@@ -127,6 +160,24 @@ function planTable(table: AnyTable, existing: ColumnInfo[] | undefined, applied:
     }
   }
   ddl.push(...createIndexesSql(table))
+}
+
+/** How a stored column's constraints differ from the schema's column (empty when they agree). */
+function constraintDifferences(column: AnyColumn, stored: ColumnInfo): string[] {
+  const out: string[] = []
+  const { kind, nullable, unique, ref } = column.config
+  // The primary key is NOT NULL in plasma's DDL; SQLite reports it as declared.
+  if (kind !== "id" && (stored.notnull === 1) !== !nullable) out.push(`stored ${stored.notnull === 1 ? "NOT NULL" : "nullable"}, the schema wants ${nullable ? "nullable" : "NOT NULL"}`)
+  const wantedDefault = defaultSql(column)
+  if ((stored.dflt_value ?? null) !== wantedDefault) out.push(`stored default ${stored.dflt_value ?? "none"}, the schema wants ${wantedDefault ?? "none"}`)
+  if (kind !== "id" && stored.unique !== unique) out.push(unique ? "the schema adds UNIQUE" : "the schema drops UNIQUE")
+  const target = refTargetOf(column)
+  const wanted = target === null || ref === null ? null : { table: target.table, onDelete: ON_DELETE[ref.onDelete] }
+  const had = stored.reference
+  if ((wanted === null) !== (had === null) || (wanted !== null && had !== null && (wanted.table !== had.table || wanted.onDelete !== had.onDelete.toUpperCase()))) {
+    out.push(`stored reference ${had === null ? "none" : `${had.table} ON DELETE ${had.onDelete}`}, the schema wants ${wanted === null ? "none" : `${wanted.table} ON DELETE ${wanted.onDelete}`}`)
+  }
+  return out
 }
 
 /**
