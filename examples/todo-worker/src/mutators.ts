@@ -44,7 +44,11 @@ function fileRef(mutator: string, value: unknown): FileRef {
   return name === undefined ? { hash, size, mime } : { hash, size, mime, name }
 }
 
-/** Reads the todo or throws; the `read` predicate already hides other users' rows. */
+/**
+ * Reads the todo or throws. Mutators on the sync path see canonical state (read predicates do not
+ * filter their reads); another user's todo is protected by the table's `write` predicate, which
+ * refuses the write and drops the mutation.
+ */
 async function existing({ db }: Input<unknown>, mutator: string, id: string) {
   const [row] = await db.select().from(todos).where(eq(todos.id, id))
   if (row === undefined) throw new Error(`${mutator}: no todo "${id}"`)
