@@ -195,15 +195,7 @@ export class WriteTransaction implements QueryEngine {
   async select(node: SelectNode): Promise<Row[]> {
     validateQuery(this.#schema, node)
     const tables = tablesOfSelect(node)
-    const ids = node.joins.length === 0 ? pointIdsOf(node.from, node.where) : null
-    if (ids === null) for (const t of tables) this.#readTables.add(t)
-    else {
-      // A lookup by id only depends on those rows; a concurrent insert of one of them is a
-      // change row for that id too, so the narrower guard still stops the phantom.
-      let set = this.#readRows.get(node.from)
-      if (set === undefined) this.#readRows.set(node.from, (set = new Set()))
-      for (const id of ids) set.add(id)
-    }
+    this.#noteRead(node, tables)
     if (!this.#needsEvaluator(tables)) {
       const compiled = compileSelect(this.#schema, node)
       return compiled.decode(await this.#executor.all(compiled.query))
@@ -215,8 +207,30 @@ export class WriteTransaction implements QueryEngine {
     return evaluateSelect(this.#schema, node, (t) => sources.get(t) ?? [])
   }
 
+  /** Adds what `node` reads to the read set the serializability guard checks. */
+  #noteRead(node: SelectNode, tables: readonly string[]): void {
+    const ids = node.joins.length === 0 ? pointIdsOf(node.from, node.where) : null
+    if (ids === null) {
+      for (const t of tables) this.#readTables.add(t)
+      return
+    }
+    // A lookup by id only depends on those rows; a concurrent insert of one of them is a change
+    // row for that id too, so the narrower guard still stops the phantom.
+    let set = this.#readRows.get(node.from)
+    if (set === undefined) this.#readRows.set(node.from, (set = new Set()))
+    for (const id of ids) set.add(id)
+  }
+
+  /**
+   * The rows an update or delete targets, in no particular order. The write node was validated
+   * already, and no ordering or projection is needed, so this skips what `select` adds on top.
+   */
   async #matching(table: AnyTable, where: ExprNode | null): Promise<Row[]> {
-    return this.select({ ...createSelectNode(table.$name, null), where })
+    const node: SelectNode = { ...createSelectNode(table.$name, null), where }
+    this.#noteRead(node, [table.$name])
+    if (this.#needsEvaluator([table.$name])) return this.#rowsOf(table.$name, where)
+    const compiled = compileSelect(this.#schema, node)
+    return compiled.decode(await this.#executor.all(compiled.query))
   }
 
   #noteFiles(table: AnyTable, row: Readonly<Row>): void {
