@@ -12,7 +12,8 @@
 import { createDb, RUN_IN_TRANSACTION, type AnySchema, type TransactionalDb, type AuthContext, type Db, type QueryEngine, type SelectNode, type WriteNode, type WriteResult } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
 import { ensureSchema } from "./schema/migrations.js"
-import { backoff, blobGuard, commitBatch, commitError, conflictGuard, MAX_ATTEMPTS, MAX_ERROR_ATTEMPTS, originStatement, readStartVersion, SERVER_ORIGIN, withWriteLock } from "./write/commit.js"
+import { backoff, blobGuard, commitBatch, commitError, conflictGuard, MAX_ATTEMPTS, MAX_ERROR_ATTEMPTS, originStatement, SERVER_ORIGIN, withWriteLock } from "./write/commit.js"
+import { readHeadVersion } from "./schema/internal-tables.js"
 import { WriteTransaction } from "./write/write-transaction.js"
 
 export interface ServerDbOptions<S extends AnySchema> {
@@ -41,7 +42,7 @@ export function createServerDb<S extends AnySchema>({ schema, executor, ctx }: S
       let conflicts = 0
       let errors = 0
       for (;;) {
-        const startVersion = await readStartVersion(executor)
+        const startVersion = await readHeadVersion(executor)
         const tx = transaction()
         tx.append(originStatement(SERVER_ORIGIN, Date.now()))
         const result = await fn(tx)

@@ -9,6 +9,8 @@
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
 import { INTERNAL_TABLES_DDL, META_KEYS } from "../schema/internal-tables.js"
 
+export { HEAD_VERSION_SQL, readHeadVersion } from "../schema/internal-tables.js"
+
 const ready = new WeakSet<SqlExecutor>()
 
 /** Creates the internal tables if missing; once per executor. */
@@ -16,15 +18,6 @@ export async function ensureInternalTables(executor: SqlExecutor): Promise<void>
   if (ready.has(executor)) return
   await executor.batch(INTERNAL_TABLES_DDL.map((text) => ({ text, params: [] })))
   ready.add(executor)
-}
-
-/** `SELECT` of the head version (0 for an empty log): one primary-key lookup. */
-export const HEAD_VERSION_SQL = "SELECT COALESCE(MAX(row_version), 0) AS v FROM _plasma_changes"
-
-/** The newest `row_version`, 0 when the log is empty. */
-export async function readHeadVersion(executor: SqlExecutor): Promise<number> {
-  const rows = await executor.all<{ v: unknown }>({ text: HEAD_VERSION_SQL, params: [] })
-  return Number(rows[0]?.v ?? 0)
 }
 
 /** The compaction floor: 0 when the log was never compacted. */

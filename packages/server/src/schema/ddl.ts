@@ -12,9 +12,12 @@
  * All identifiers come from the validated schema (plain identifiers) and are quoted anyway.
  */
 import { refTargetOf, type AnyColumn, type AnyTable, type OnDelete } from "@plasma/core"
+import { sqliteDialect } from "@plasma/executors"
 import { SQL_NOW_MS } from "./internal-tables.js"
 
-const q = (name: string): string => `"${name.replaceAll('"', '""')}"`
+/** Quotes an identifier (names come from the validated schema; quoting is belt and braces). */
+export const quoteIdentifier = sqliteDialect.quoteIdentifier
+const q = quoteIdentifier
 const lit = (text: string): string => `'${text.replaceAll("'", "''")}'`
 
 const SQL_TYPE: Record<AnyColumn["config"]["kind"], string> = {

@@ -6,6 +6,7 @@
  * - `_plasma_guard` and `_plasma_blob_guard` exist only to fail: inserting 0 violates their
  *   named CHECK constraints, which aborts the whole batch (D1 has no BEGIN/ROLLBACK).
  */
+import type { SqlExecutor } from "@plasma/executors"
 
 /** Statements creating every internal table; each is idempotent. */
 export const INTERNAL_TABLES_DDL: readonly string[] = [
@@ -38,6 +39,15 @@ export const INTERNAL_TABLES_DDL: readonly string[] = [
 export const CONFLICT_GUARD = "plasma_guard"
 /** The named constraint violated when a written FileRef has no uploaded bytes. */
 export const BLOB_GUARD = "plasma_blob_missing"
+
+/** The newest `row_version` (0 for an empty log): an O(log n) lookup on the primary key. */
+export const HEAD_VERSION_SQL = "SELECT COALESCE(MAX(row_version), 0) AS v FROM _plasma_changes"
+
+/** Reads the newest `row_version`; reads after it see every commit up to it. */
+export async function readHeadVersion(executor: SqlExecutor): Promise<number> {
+  const rows = await executor.all<{ v: unknown }>({ text: HEAD_VERSION_SQL, params: [] })
+  return Number(rows[0]?.v ?? 0)
+}
 
 /** `_plasma_meta` keys. */
 export const META_KEYS = {

@@ -25,6 +25,7 @@ import {
   withWriteLock,
   type CommitOutcome,
 } from "../write/commit.js"
+import { HEAD_VERSION_SQL } from "../schema/internal-tables.js"
 import { WriteTransaction } from "../write/write-transaction.js"
 
 export interface PushMutation {
@@ -77,7 +78,7 @@ function lastMutationStatement(clientGroupID: string, clientID: string, id: numb
 
 async function readPushStart(input: PushInput): Promise<{ startVersion: number; last: number | null }> {
   const [versions, clients] = await input.executor.batch([
-    { text: "SELECT MAX(row_version) AS v FROM _plasma_changes", params: [] },
+    { text: HEAD_VERSION_SQL, params: [] },
     { text: "SELECT last_mutation_id AS m FROM _plasma_client_mutations WHERE client_group_id = ? AND client_id = ?", params: [input.clientGroupID, input.clientID] },
   ])
   const m = clients?.rows[0]?.m

@@ -178,11 +178,6 @@ export async function withWriteLock<T>(executor: SqlExecutor, fn: () => Promise<
   }
 }
 
-/** The newest row_version; reads after it see every commit up to it. */
-export async function readStartVersion(executor: SqlExecutor): Promise<number> {
-  const rows = await executor.all<{ v: number | null }>({ text: "SELECT MAX(row_version) AS v FROM _plasma_changes", params: [] })
-  return Number(rows[0]?.v ?? 0)
-}
 
 /**
  * Bound on serializable retries before answering `conflict-retry`. Writers in other isolates

@@ -8,7 +8,8 @@ import { expect, it } from "vitest"
 import { ensureSchema } from "../schema/migrations.js"
 import { describeOnEngines } from "../testing/engines.js"
 import { counters, schema } from "../testing/fixture-schema.js"
-import { commitBatch, conflictGuard, readStartVersion } from "./commit.js"
+import { readHeadVersion } from "../schema/internal-tables.js"
+import { commitBatch, conflictGuard } from "./commit.js"
 import { WriteTransaction } from "./write-transaction.js"
 
 describeOnEngines("read set", (open) => {
@@ -22,7 +23,7 @@ describeOnEngines("read set", (open) => {
   /** Reads with `read`, lets another writer change row y, then tries to commit an update of x. */
   async function raceWith(read: (db: ReturnType<typeof createDb<typeof schema>>) => PromiseLike<unknown>) {
     const executor = await setup()
-    const startVersion = await readStartVersion(executor)
+    const startVersion = await readHeadVersion(executor)
     const tx = new WriteTransaction({ schema, executor, ctx: null, applyReadAuth: false })
     const db = createDb(schema, tx)
     await read(db)
@@ -43,7 +44,7 @@ describeOnEngines("read set", (open) => {
 
   it("a lookup by id conflicts with a concurrent change to that same row", async () => {
     const executor = await setup()
-    const startVersion = await readStartVersion(executor)
+    const startVersion = await readHeadVersion(executor)
     const tx = new WriteTransaction({ schema, executor, ctx: null, applyReadAuth: false })
     const db = createDb(schema, tx)
     await db.update(counters).set({ value: 1 }).where(eq(counters.id, "x"))

@@ -5,8 +5,9 @@
  */
 import { toSqlValue, type AnyTable } from "@plasma/core"
 import type { SqlQuery } from "@plasma/executors"
+import { quoteIdentifier } from "../schema/ddl.js"
 
-const q = (name: string): string => `"${name.replaceAll('"', '""')}"`
+const q = quoteIdentifier
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
