@@ -94,6 +94,24 @@ describe("fromD1 changes probe", () => {
     // The probe is prepared once and reused.
     expect(texts.filter((t) => t === "SELECT changes() AS c")).toHaveLength(1)
   })
+
+  it("sends no probe when the caller says it will not read changes", async () => {
+    const sent: string[][] = []
+    const statement = (text: string): D1PreparedStatementLike => {
+      const self: D1PreparedStatementLike = { bind: () => self, all: async () => ({}), run: async () => ({}) }
+      return Object.assign(self, { text })
+    }
+    const d1: D1DatabaseLike = {
+      prepare: statement,
+      batch: async (statements) => {
+        sent.push(statements.map((s) => (s as unknown as { text: string }).text))
+        return statements.map(() => ({ results: [], meta: { changes: 2 } }))
+      },
+    }
+    const results = await fromD1(d1).batch([{ text: "INSERT a", params: [] }, { text: "UPDATE b", params: [] }], { changes: false })
+    expect(sent).toEqual([["INSERT a", "UPDATE b"]])
+    expect(results).toHaveLength(2)
+  })
 })
 
 describe("fromD1 on Miniflare", () => {

@@ -4,6 +4,7 @@ import { D1Dialect } from "kysely-d1"
 import { ExecutorError, toExecutorErrorFromD1 } from "./executor-error.js"
 import { sqliteDialect, type SqlDialect } from "./sql-dialect.js"
 import type {
+  BatchOptions,
   ExecutorCapabilities,
   SqlBatchResult,
   SqlExecutor,
@@ -185,8 +186,9 @@ class D1Executor implements SqlExecutor {
     }
   }
 
-  async batch(queries: readonly SqlQuery[]): Promise<SqlBatchResult[]> {
+  async batch(queries: readonly SqlQuery[], options?: BatchOptions): Promise<SqlBatchResult[]> {
     if (queries.length === 0) return []
+    const probing = options?.changes !== false
     try {
       const statements: D1PreparedStatementLike[] = []
       // probed[i]: whether statement i is followed by a changes() probe.
@@ -194,7 +196,7 @@ class D1Executor implements SqlExecutor {
       for (let i = 0; i < queries.length; i++) {
         const query = queries[i] as SqlQuery
         statements.push(this.#prepare(query))
-        probed[i] = this.#needsProbe(query)
+        probed[i] = probing && this.#needsProbe(query)
         if (probed[i]) statements.push(this.#changesProbe())
       }
       const results = await this.#d1.batch(statements)

@@ -1,5 +1,6 @@
 /** @module @plasma/executors: the `SqlExecutor` interface, the SQL dialects and executor errors (no drivers). */
 export type {
+  BatchOptions,
   ExecutorCapabilities,
   SqlBatchResult,
   SqlExecutor,

@@ -15,6 +15,15 @@ export interface SqlRunResult {
   readonly lastInsertRowid: number | null
 }
 
+/** How a batch runs. */
+export interface BatchOptions {
+  /**
+   * `false` when the caller never reads `changes`: an executor that pays for exact counts (D1
+   * probes `changes()` after each write) may then skip that work and report 0.
+   */
+  readonly changes?: boolean
+}
+
 /** What one statement of a batch returns: its rows (empty for writes) and its change count. */
 export interface SqlBatchResult extends SqlRunResult {
   readonly rows: readonly Record<string, unknown>[]
@@ -59,7 +68,7 @@ export interface SqlExecutor extends SqlTransaction {
    * Runs the statements in order, atomically: all of them take effect or none do. A failing
    * statement rejects the whole batch with the driver's error as `cause`.
    */
-  batch(queries: readonly SqlQuery[]): Promise<SqlBatchResult[]>
+  batch(queries: readonly SqlQuery[], options?: BatchOptions): Promise<SqlBatchResult[]>
   /**
    * Runs `fn` inside one transaction, committing when it resolves and rolling back when it
    * throws. Throws an `ExecutorError` with code `unsupported` when

@@ -85,7 +85,9 @@ export type CommitOutcome =
 export async function commitBatch(executor: SqlExecutor, guards: readonly (SqlQuery | null)[], body: readonly SqlQuery[]): Promise<CommitOutcome> {
   const queries = [...guards.filter((g): g is SqlQuery => g !== null), ...body, CLEAR_ORIGIN]
   try {
-    await executor.batch(queries)
+    // The write path counts rows itself (the overlay); exact per-statement counts would cost D1
+    // one extra statement per write.
+    await executor.batch(queries, { changes: false })
     return { ok: true }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
