@@ -88,13 +88,15 @@ async function readPushStart(input: PushInput): Promise<{ startVersion: number; 
 interface Attempt {
   readonly outcome: CommitOutcome | null
   readonly result: Omit<PushResult, "retries">
+  /** The attempt stopped at its statement budget; mutations remain for another batch. */
+  readonly more: boolean
 }
 
 /**
  * Runs the mutations from `from` on (at most `max` of them) in one transaction and commits it.
  * `outcome` is null when there was nothing to commit.
  */
-async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number, unknown>): Promise<Attempt> {
+async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number, unknown>, budget = Number.POSITIVE_INFINITY): Promise<Attempt> {
   const { schema, mutators, executor, ctx, clientGroupID, clientID } = input
   const { startVersion, last } = await readPushStart(input)
   const tx = new WriteTransaction({ schema, executor, ctx, applyReadAuth: false })
@@ -105,6 +107,7 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
   let skipped = 0
   let processed = 0
   let gap: PushResult["gap"] = null
+  let more = false
   for (const m of input.mutations) {
     if (m.id <= current) {
       skipped++
@@ -115,6 +118,11 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
       break
     }
     if (processed >= max) break
+    // Past the statement budget, commit what we have; the caller runs the rest in another batch.
+    if (processed > 0 && tx.statements().length >= budget) {
+      more = true
+      break
+    }
     const mark = tx.mark()
     if (poison.has(m.id)) {
       dropped.push({ id: m.id, name: m.name, error: poison.get(m.id) })
@@ -131,10 +139,10 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
     processed++
   }
   const result = { processed, skipped, dropped, gap, lastMutationID: current }
-  if (processed === 0) return { outcome: null, result }
+  if (processed === 0) return { outcome: null, result, more }
   tx.append(lastMutationStatement(clientGroupID, clientID, current, now))
   const guards = [clientGuard(clientGroupID, clientID, last), conflictGuard(startVersion, tx.readSet()), blobGuard(tx.requiredBlobs())]
-  return { outcome: await commitBatch(executor, guards, tx.statements()), result }
+  return { outcome: await commitBatch(executor, guards, tx.statements()), result, more }
 }
 
 /**
@@ -152,19 +160,30 @@ export async function applyPush(input: PushInput): Promise<PushResult> {
       if (outcome.reason === "conflict" ? ++retries >= MAX_ATTEMPTS : ++errors >= MAX_ERROR_ATTEMPTS) throw commitError(outcome)
       await backoff(outcome.reason === "conflict" ? retries : errors)
     }
-    // Fast path: every mutation in one batch.
+    // Fast path: every mutation in one batch — or in as few batches as the executor's statement
+    // budget allows (D1 counts every statement), each one atomic at mutation boundaries.
+    const budget = Math.max(50, input.executor.capabilities.maxBatchStatements - 20)
+    let done: Omit<PushResult, "retries"> | null = null
     for (;;) {
-      const { outcome, result } = await attempt(input, Number.POSITIVE_INFINITY, new Map())
-      if (outcome === null || outcome.ok) return { ...result, retries }
+      const { outcome, result, more } = await attempt(input, Number.POSITIVE_INFINITY, new Map(), budget)
+      if (outcome === null || outcome.ok) {
+        done =
+          done === null
+            ? result
+            : { ...result, processed: done.processed + result.processed, skipped: done.skipped, dropped: [...done.dropped, ...result.dropped] }
+        if (more) continue
+        return { ...done, retries }
+      }
       if (outcome.reason === "blob-missing" || outcome.reason === "constraint") break
       await retry(outcome)
     }
     // Slow path: one mutation per batch, so a batch the database refuses names its mutation;
     // that one is marked poison, and the next attempt drops it and commits only its id advance.
+    // Batches the fast path already committed count as processed, not as skipped.
     const poison = new Map<number, unknown>()
-    const dropped: DroppedMutation[] = []
-    let processed = 0
-    let skipped: number | null = null
+    const dropped: DroppedMutation[] = [...(done?.dropped ?? [])]
+    let processed = done?.processed ?? 0
+    let skipped: number | null = done?.skipped ?? null
     for (;;) {
       const { outcome, result } = await attempt(input, 1, poison)
       skipped ??= result.skipped
