@@ -158,11 +158,27 @@ describe("createSyncHandler details", () => {
     expect(pulled).toBeLessThan(10)
   })
 
+  it("cancels a request body it answered without reading", async () => {
+    const { handler } = await handlerWith()
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(new Uint8Array(1024)),
+      cancel: () => {
+        cancelled = true
+      },
+    })
+    const request = new Request(`${BASE_URL}/push`, { method: "POST", headers: identityHeaders(id, { "x-auth": "deny" }), body, duplex: "half" } as RequestInit)
+    expect((await handler(request)).status).toBe(401)
+    expect(cancelled).toBe(true)
+  })
+
   it("hands blob routes to the blob handler after auth, and 404s them without one", async () => {
     const seen: { method: string; hash: string; clientID: string }[] = []
     const blobs: SyncBlobHandler = {
       handle: async (request, context) => {
         seen.push({ method: request.method, hash: context.hash, clientID: context.clientID })
+        // On a fresh database too: the handler creates the tables before handing the request on.
+        await context.executor.all({ text: "SELECT 1 FROM _plasma_blobs LIMIT 1", params: [] })
         return new Response("bytes")
       },
     }

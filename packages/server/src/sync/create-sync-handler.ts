@@ -286,6 +286,8 @@ export function createSyncHandler<S extends AnySchema, Ctx = AuthContext>(option
         throw new PlasmaError("method-not-allowed", `${request.method} is not allowed on ${url.pathname}; use GET or PUT`, { details: { allow: "GET, PUT" } })
       }
       const who = await authenticate(request)
+      // The blob routes read and write `_plasma_blobs`: the tables must exist first.
+      await ensureSchema({ schema, executor })
       return await handler.handle(request, {
         schema,
         executor,
@@ -305,6 +307,14 @@ export function createSyncHandler<S extends AnySchema, Ctx = AuthContext>(option
   }
 
   return async (request: Request): Promise<Response> => {
+    const response = await answer(request)
+    // A refusal before the body was read (auth, limits, a bad hash) must not leave the rest of
+    // the body on the connection: cancelling tells the runtime it can drop it.
+    if (request.body !== null && !request.bodyUsed) await request.body.cancel().catch(() => undefined)
+    return response
+  }
+
+  async function answer(request: Request): Promise<Response> {
     let url: URL
     try {
       url = new URL(request.url)
