@@ -134,18 +134,6 @@ export async function createMiniflareD1R2(): Promise<MiniflareD1R2> {
   }
 }
 
-/** Counts every key in an R2 bucket. */
-export async function countR2Keys(bucket: MiniflareD1R2["bucket"]): Promise<number> {
-  let count = 0
-  let cursor: string | undefined
-  do {
-    const page = await bucket.list(cursor === undefined ? {} : { cursor })
-    count += page.objects.length
-    cursor = page.truncated ? page.cursor : undefined
-  } while (cursor !== undefined)
-  return count
-}
-
 /** What a hand-built context recorded. */
 export interface ContextRecorder {
   readonly metrics: SyncMetric[]
