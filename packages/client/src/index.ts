@@ -1,0 +1,2 @@
+/** @module @plasma/client — placeholder, being built. */
+export {}

@@ -1,0 +1,2 @@
+/** @module @plasma/react — placeholder, being built. */
+export {}
