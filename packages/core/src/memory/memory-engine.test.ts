@@ -7,6 +7,28 @@ import { comments, conformanceSchema, tagLinks, tags, todos, users } from "../te
 import type { MemoryChange } from "./memory-engine.js"
 import { describeQueryConformance } from "../testing/query-conformance.js"
 import { createMemoryEngine } from "./memory-engine.js"
+import { createMapRowStore, type MemoryRowStore } from "./memory-row-store.js"
+
+/** A frozen base under an overlay, as the browser client keeps them: writes land in the overlay only. */
+function overlayStore(base: MemoryRowStore): MemoryRowStore & { readonly overlay: Map<string, Map<string, Readonly<Record<string, unknown>> | null>> } {
+  const overlay = new Map<string, Map<string, Readonly<Record<string, unknown>> | null>>()
+  const layer = (table: string) => {
+    let rows = overlay.get(table)
+    if (rows === undefined) overlay.set(table, (rows = new Map()))
+    return rows
+  }
+  return {
+    overlay,
+    get: (table, id) => (overlay.get(table)?.has(id) === true ? (overlay.get(table)?.get(id) ?? undefined) : base.get(table, id)),
+    *rows(table) {
+      const over = overlay.get(table)
+      for (const row of base.rows(table)) if (over?.has(row.id as string) !== true) yield row
+      for (const row of over?.values() ?? []) if (row !== null) yield row
+    },
+    put: (table, row) => void layer(table).set(row.id as string, Object.freeze(row)),
+    delete: (table, id) => void layer(table).set(id, null),
+  }
+}
 
 describeQueryConformance("memory engine", async (schema) => {
   const { db } = createMemoryEngine(schema)
@@ -112,6 +134,26 @@ describe("createMemoryEngine", () => {
     ])
     expect(await db.select({ s: sum(counters.value) }).from(counters)).toEqual([{ s: 2n ** 60n + 5n }])
     expect(await db.select().from(counters).where(eq(counters.value, 5n))).toEqual([{ id: "b", value: 5n }])
+  })
+
+  it("runs over a pluggable store of frozen rows without mutating them (base + overlay)", async () => {
+    const base = createMapRowStore()
+    const seed = createMemoryEngine(conformanceSchema, { store: base })
+    await seed.db.insert(users).values([{ id: "u1", name: "a" }])
+    await seed.db.insert(todos).values([{ id: "t1", title: "x", priority: 1, ownerId: "u1" }])
+    await seed.db.insert(comments).values({ id: "c1", body: "hi", todoId: "t1" })
+    for (const name of ["users", "todos", "comments"]) for (const row of base.rows(name)) Object.freeze(row)
+    const store = overlayStore(base)
+    const changes: MemoryChange[] = []
+    const { db } = createMemoryEngine(conformanceSchema, { store, onChange: (c) => changes.push(c) })
+    await db.update(todos).set({ title: "y" }).where(eq(todos.id, "t1"))
+    await db.delete(users).where(eq(users.id, "u1"))
+    expect(changes.map((c) => `${c.op} ${c.table} ${c.id}`)).toEqual(["put todos t1", "del users u1", "del todos t1", "put comments c1"])
+    // The base is untouched; the overlay holds the optimistic view.
+    expect([...base.rows("todos")]).toEqual([expect.objectContaining({ id: "t1", title: "x" })])
+    expect(base.get("comments", "c1")).toMatchObject({ todoId: "t1" })
+    expect(await db.select().from(comments)).toEqual([{ id: "c1", body: "hi", todoId: null }])
+    expect(await db.select().from(todos)).toEqual([])
   })
 
   it("accepts rows of one insert that reference each other", async () => {

@@ -29,6 +29,7 @@ import { createDb, type Db, type QueryEngine } from "../query/db.js"
 import { validateQuery } from "../query/validate-query.js"
 import { matchesCondition } from "./evaluate-expr.js"
 import { evaluateSelect } from "./evaluate-select.js"
+import { createMapRowStore, type MemoryRowStore } from "./memory-row-store.js"
 import { sqlValueKey } from "./sql-compare.js"
 
 type Row = Record<string, unknown>
@@ -42,6 +43,12 @@ export interface MemoryChange {
 }
 
 export interface MemoryEngineOptions {
+  /**
+   * Where rows live. Default: a fresh {@link createMapRowStore}. The engine never mutates a row
+   * it got from the store, so the store may freeze or share rows (the client passes its
+   * "base + overlay" view).
+   */
+  readonly store?: MemoryRowStore
   /** Called for every row written, cascaded ones included, after the statement applied. */
   readonly onChange?: (change: MemoryChange) => void
   /** When given, tables' `auth.write` predicates run against it. */
@@ -69,6 +76,26 @@ interface RefEdge {
   readonly onDelete: OnDelete
 }
 
+const referencingCache = new WeakMap<AnySchema, ReadonlyMap<string, readonly RefEdge[]>>()
+
+/** Which columns point at each table, for onDelete; computed once per schema (engines are created per mutator run). */
+function referencingEdgesOf(schema: AnySchema): ReadonlyMap<string, readonly RefEdge[]> {
+  let referencing = referencingCache.get(schema)
+  if (referencing !== undefined) return referencing
+  const edges = new Map<string, RefEdge[]>()
+  for (const table of schema.tableList) {
+    for (const [column, config] of Object.entries(table.$columns)) {
+      const target = refTargetOf(config)
+      if (target === null || config.config.ref === null) continue
+      const list = edges.get(target.table) ?? []
+      list.push({ table, column, onDelete: config.config.ref.onDelete })
+      edges.set(target.table, list)
+    }
+  }
+  referencingCache.set(schema, (referencing = edges))
+  return referencing
+}
+
 function copyRow(row: Readonly<Row>): Row {
   return structuredClone(row)
 }
@@ -84,27 +111,17 @@ function constraint(message: string, details: Record<string, unknown>): PlasmaEr
  * await db.insert(todos).values({ id: "t1", title: "milk", ownerId: "u1", updatedAt: 1 })
  */
 export function createMemoryEngine<S extends AnySchema>(schema: S, options: MemoryEngineOptions = {}): MemoryEngine<S> {
-  const store = new Map<string, Map<string, Row>>(schema.tableList.map((t) => [t.$name, new Map()]))
-  // Which columns point at each table, for onDelete.
-  const referencing = new Map<string, RefEdge[]>()
-  for (const table of schema.tableList) {
-    for (const [column, config] of Object.entries(table.$columns)) {
-      const target = refTargetOf(config)
-      if (target === null || config.config.ref === null) continue
-      const edges = referencing.get(target.table) ?? []
-      edges.push({ table, column, onDelete: config.config.ref.onDelete })
-      referencing.set(target.table, edges)
-    }
-  }
+  const store = options.store ?? createMapRowStore()
+  const referencing = referencingEdgesOf(schema)
 
   function tableNamed(name: string): AnyTable {
     const table = Object.hasOwn(schema.tables, name) ? schema.tables[name] : undefined
     if (table === undefined) throw new PlasmaError("invalid-query", `unknown table "${name}"`)
     return table
   }
-  function rowsIn(name: string): Map<string, Row> {
+  function rowsIn(name: string): Iterable<Readonly<Row>> {
     tableNamed(name)
-    return store.get(name) as Map<string, Row>
+    return store.rows(name)
   }
 
   function checkAuth(table: AnyTable, row: Readonly<Row>, image: "pre" | "post"): void {
@@ -133,7 +150,7 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
         }
         seen.set(key, row.id as string)
       }
-      for (const row of rowsIn(table.$name).values()) if (!replaced.has(row.id as string)) add(row)
+      for (const row of rowsIn(table.$name)) if (!replaced.has(row.id as string)) add(row)
       for (const row of images) add(row)
     }
   }
@@ -147,7 +164,7 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
         const value = row[name]
         if (value === null || value === undefined) continue
         const key = value as string
-        if (rowsIn(target.table).has(key) || (target.table === table.$name && pending.has(key))) continue
+        if (store.get(target.table, key) !== undefined || (target.table === table.$name && pending.has(key))) continue
         throw constraint(`table "${table.$name}", column "${name}": row "${String(row.id)}" references "${target.table}" row "${key}", which does not exist`, {
           table: table.$name,
           column: name,
@@ -163,40 +180,38 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
 
   function insert(node: InsertNode): WriteResult {
     const table = tableNamed(node.table)
-    const stored = rowsIn(table.$name)
     const rows = node.rows.map((input) => prepareInsertRow(table, input))
     const ids = new Set<string>()
     for (const row of rows) {
       const id = row.id as string
-      if (stored.has(id) || ids.has(id)) throw constraint(`table "${table.$name}", column "id": a row with id "${id}" already exists`, { table: table.$name, column: "id" })
+      if (store.get(table.$name, id) !== undefined || ids.has(id)) throw constraint(`table "${table.$name}", column "id": a row with id "${id}" already exists`, { table: table.$name, column: "id" })
       ids.add(id)
     }
     checkUnique(table, rows)
     checkRefs(table, rows, ids)
     for (const row of rows) checkAuth(table, row, "post")
-    for (const row of rows) stored.set(row.id as string, row)
+    for (const row of rows) store.put(table.$name, row)
     emit(rows.map((row) => ({ op: "put", table: table.$name, id: row.id as string, value: row })))
     return { rowsAffected: rows.length }
   }
 
   function update(node: UpdateNode): WriteResult {
     const table = tableNamed(node.table)
-    const stored = rowsIn(table.$name)
     const patch = preparePatch(table, node.set)
-    const matched = [...stored.values()].filter((row) => matchesCondition(schema, table.$name, node.where, row))
+    const matched = [...rowsIn(table.$name)].filter((row) => matchesCondition(schema, table.$name, node.where, row))
     const images = matched.map((row) => ({ ...row, ...patch }))
     checkUnique(table, images)
     if (Object.keys(patch).some((name) => table.$columns[name]?.config.ref != null)) checkRefs(table, images, new Set())
     for (const row of matched) checkAuth(table, row, "pre")
     for (const row of images) checkAuth(table, row, "post")
-    for (const row of images) stored.set(row.id as string, row)
+    for (const row of images) store.put(table.$name, row)
     emit(images.map((row) => ({ op: "put", table: table.$name, id: row.id as string, value: row })))
     return { rowsAffected: matched.length }
   }
 
   function remove(node: DeleteNode): WriteResult {
     const table = tableNamed(node.table)
-    const matched = [...rowsIn(table.$name).values()].filter((row) => matchesCondition(schema, table.$name, node.where, row))
+    const matched = [...rowsIn(table.$name)].filter((row) => matchesCondition(schema, table.$name, node.where, row))
     for (const row of matched) checkAuth(table, row, "pre")
     // Plan: the rows to delete (closed under cascade), then the set-nulls and refusals that
     // remain once all of them are gone.
@@ -217,7 +232,7 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
       order.push(item)
       for (const edge of referencing.get(item.table) ?? []) {
         if (edge.onDelete !== "cascade") continue
-        for (const child of rowsIn(edge.table.$name).values()) {
+        for (const child of rowsIn(edge.table.$name)) {
           if (child[edge.column] === item.id && mark(edge.table.$name, child.id as string)) queue.push({ table: edge.table.$name, id: child.id as string })
         }
       }
@@ -225,7 +240,7 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
     const nulls = new Map<string, { table: string; row: Row }>()
     for (const item of order) {
       for (const edge of referencing.get(item.table) ?? []) {
-        for (const child of rowsIn(edge.table.$name).values()) {
+        for (const child of rowsIn(edge.table.$name)) {
           const childId = child.id as string
           if (child[edge.column] !== item.id || isDeleted(edge.table.$name, childId)) continue
           if (edge.onDelete === "restrict" || edge.onDelete === "noAction") {
@@ -245,11 +260,11 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
     }
     const changes: MemoryChange[] = []
     for (const item of order) {
-      rowsIn(item.table).delete(item.id)
+      store.delete(item.table, item.id)
       changes.push({ op: "del", table: item.table, id: item.id, value: null })
     }
     for (const { table: t, row } of nulls.values()) {
-      rowsIn(t).set(row.id as string, row)
+      store.put(t, row)
       changes.push({ op: "put", table: t, id: row.id as string, value: row })
     }
     emit(changes)
@@ -265,7 +280,7 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
   const engine: QueryEngine = {
     async select(node: SelectNode) {
       validateQuery(schema, node)
-      return evaluateSelect(schema, node, (name) => rowsIn(name).values())
+      return evaluateSelect(schema, node, (name) => rowsIn(name))
     },
     async write(node: WriteNode) {
       validateQuery(schema, node)
@@ -276,17 +291,16 @@ export function createMemoryEngine<S extends AnySchema>(schema: S, options: Memo
   return {
     engine,
     db: createDb(schema, engine),
-    rows: (name) => Array.from(rowsIn(name).values(), copyRow),
+    rows: (name) => Array.from(rowsIn(name), copyRow),
     load(name, rows) {
       const table = tableNamed(name)
       const prepared = rows.map((row) => prepareInsertRow(table, row))
-      const stored = rowsIn(name)
-      for (const row of prepared) stored.set(row.id as string, row)
+      for (const row of prepared) store.put(name, row)
     },
     apply(change) {
       const table = tableNamed(change.table)
-      if (change.op === "del" || change.value === null) rowsIn(table.$name).delete(change.id)
-      else rowsIn(table.$name).set(change.id, prepareInsertRow(table, change.value))
+      if (change.op === "del" || change.value === null) store.delete(table.$name, change.id)
+      else store.put(table.$name, { ...prepareInsertRow(table, change.value), id: change.id })
     },
   }
 }
