@@ -3,6 +3,7 @@ export {
   connectCoordinator,
   toCoordinatorUrl,
   type ConnectCoordinatorOptions,
+  type TokenTransport,
   type CoordinatorConnection,
   type WebSocketConstructor,
   type WebSocketLike,

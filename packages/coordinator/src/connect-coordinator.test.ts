@@ -108,7 +108,10 @@ class FakeSocket implements WebSocketLike {
   onclose: ((event: never) => void) | null = null
   onerror: ((event: never) => void) | null = null
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly init?: unknown,
+  ) {
     FakeSocket.instances.push(this)
   }
   send(data: string): void {
@@ -154,7 +157,9 @@ describe("timing (fake socket, fake timers)", () => {
     vi.useFakeTimers()
     const connection = start()
     const first = FakeSocket.instances[0]
-    expect(first?.url).toBe("wss://app.example/sync/coordinator?room=global&token=t&clientID=c")
+    // The token rides in a header, never in the URL.
+    expect(first?.url).toBe("wss://app.example/sync/coordinator?room=global&clientID=c")
+    expect(first?.init).toEqual({ headers: { Authorization: "Bearer t" } })
     first?.serverClose()
     // attempt 0: 0.5 * min(1000, 100) = 50 ms
     vi.advanceTimersByTime(49)
@@ -205,8 +210,51 @@ describe("timing (fake socket, fake timers)", () => {
   })
 })
 
-test("toCoordinatorUrl converts the scheme and sets the query", () => {
+test("toCoordinatorUrl converts the scheme and sets the query; the token only with tokenTransport: query", () => {
   expect(toCoordinatorUrl({ url: "http://localhost:8787/sync/coordinator", room: "r 1", token: "a&b", clientID: "c" })).toBe(
+    "ws://localhost:8787/sync/coordinator?room=r+1&clientID=c",
+  )
+  expect(toCoordinatorUrl({ url: "http://localhost:8787/sync/coordinator", room: "r 1", token: "a&b", clientID: "c", tokenTransport: "query" })).toBe(
     "ws://localhost:8787/sync/coordinator?room=r+1&token=a%26b&clientID=c",
   )
+})
+
+describe("token transport (fake socket)", () => {
+  afterEach(() => {
+    FakeSocket.instances = []
+  })
+  const base = { url: "https://app.example/sync/coordinator", clientID: "c", onPoke: () => {}, heartbeatMs: 0 } as const
+
+  test("no token: a bare URL and no constructor options (what a browser page behind a Worker route does)", () => {
+    const connection = connectCoordinator({ ...base, WebSocket: FakeSocket })
+    expect(FakeSocket.instances[0]?.url).toBe("wss://app.example/sync/coordinator?room=global&clientID=c")
+    expect(FakeSocket.instances[0]?.init).toBeUndefined()
+    connection.close()
+  })
+
+  test("tokenTransport: query puts it in the URL and sends no header", () => {
+    const connection = connectCoordinator({ ...base, token: "t", tokenTransport: "query", WebSocket: FakeSocket })
+    expect(FakeSocket.instances[0]?.url).toBe("wss://app.example/sync/coordinator?room=global&token=t&clientID=c")
+    expect(FakeSocket.instances[0]?.init).toBeUndefined()
+    connection.close()
+  })
+
+  test("an implementation that refuses { headers } (a browser) is reported once and not retried", () => {
+    vi.useFakeTimers()
+    let constructed = 0
+    class BrowserLikeSocket extends FakeSocket {
+      constructor(url: string, protocols?: unknown) {
+        constructed++
+        if (protocols !== undefined) throw Object.assign(new Error("invalid sub-protocol"), { name: "SyntaxError" })
+        super(url)
+      }
+    }
+    const errors: CoordinatorError[] = []
+    const connection = connectCoordinator({ ...base, token: "t", WebSocket: BrowserLikeSocket, onError: (e) => errors.push(e) })
+    vi.advanceTimersByTime(60_000)
+    expect(constructed).toBe(1)
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining("cannot send headers")])
+    connection.close()
+    vi.useRealTimers()
+  })
 })

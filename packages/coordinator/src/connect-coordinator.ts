@@ -8,6 +8,12 @@
  * at `open`, so a server that accepts and immediately drops still backs off. `close()` is final:
  * it clears every timer and no reconnect follows. Browser-safe: no `node:` imports; Node passes
  * the `ws` package as `WebSocket`.
+ *
+ * The token travels in an `Authorization: Bearer` header (URLs reach access logs), passed as the
+ * constructor's second argument `{ headers }`, which `ws`, undici and Deno accept. Browsers cannot
+ * set headers on a WebSocket: there, leave `token` unset and let your Worker authorise the connect
+ * (it adds the header when it forwards to the room; see the todo example), or opt into
+ * `tokenTransport: "query"` knowing the token then lands in URLs.
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js"
 import { CoordinatorError } from "./coordinator-error.js"
@@ -27,8 +33,16 @@ export interface WebSocketLike {
   onerror: ((event: never) => void) | null
 }
 
-/** A WebSocket constructor such as `globalThis.WebSocket` or `import { WebSocket } from "ws"`. */
+/**
+ * A WebSocket constructor such as `globalThis.WebSocket` or `import { WebSocket } from "ws"`. With
+ * a token in header mode it is called as `new WebSocket(url, { headers })`.
+ */
 export type WebSocketConstructor = new (url: string) => WebSocketLike
+
+/** How {@link connectCoordinator} sends the token: `header` (default) or `query` (`?token=`, legacy). */
+export type TokenTransport = "header" | "query"
+
+type WebSocketWithHeaders = new (url: string, options: { readonly headers: Readonly<Record<string, string>> }) => WebSocketLike
 
 /** Options for {@link connectCoordinator}. */
 export interface ConnectCoordinatorOptions {
@@ -36,8 +50,17 @@ export interface ConnectCoordinatorOptions {
   readonly url: string
   /** The room to join; default `"global"`. */
   readonly room?: string
-  /** The coordinator token, sent as `?token=`. */
-  readonly token: string
+  /**
+   * The coordinator token. Sent as `Authorization: Bearer <token>` on the upgrade (see
+   * `tokenTransport`). Omit it in browsers, where a Worker route authorises the connect instead.
+   */
+  readonly token?: string
+  /**
+   * `header` (default): the token goes in the upgrade's `Authorization` header, which needs a
+   * WebSocket implementation that takes `{ headers }` (`ws`, undici, Deno; not browsers).
+   * `query`: the token goes in the URL as `?token=`; kept for compatibility, avoid it (URLs are logged).
+   */
+  readonly tokenTransport?: TokenTransport
   /** This client's id; shown to the others in presence. */
   readonly clientID: string
   /** Initial userInfo; sent after every (re)connect until replaced by `updatePresence`. */
@@ -74,13 +97,16 @@ export interface CoordinatorConnection {
 
 const OPEN = 1
 
-/** Builds the join URL: ws(s) scheme plus `room`, `token` and `clientID` query parameters. */
-export function toCoordinatorUrl(options: Pick<ConnectCoordinatorOptions, "url" | "room" | "token" | "clientID">): string {
+/**
+ * Builds the join URL: ws(s) scheme plus `room` and `clientID` query parameters, and `token` only
+ * with `tokenTransport: "query"` (by default the token goes in a header, never in the URL).
+ */
+export function toCoordinatorUrl(options: Pick<ConnectCoordinatorOptions, "url" | "room" | "token" | "clientID" | "tokenTransport">): string {
   const url = new URL(options.url)
   if (url.protocol === "http:") url.protocol = "ws:"
   else if (url.protocol === "https:") url.protocol = "wss:"
   url.searchParams.set("room", options.room ?? DEFAULT_ROOM)
-  url.searchParams.set("token", options.token)
+  if (options.tokenTransport === "query" && options.token !== undefined) url.searchParams.set("token", options.token)
   url.searchParams.set("clientID", options.clientID)
   return url.toString()
 }
@@ -107,6 +133,10 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
     throw new TypeError("connectCoordinator: no global WebSocket; pass one, e.g. `WebSocket` from the ws package")
   }
   const url = toCoordinatorUrl(options)
+  const token = options.token
+  const headerToken = token !== undefined && token !== "" && (options.tokenTransport ?? "header") === "header"
+  const open = (): WebSocketLike =>
+    headerToken ? new (Socket as unknown as WebSocketWithHeaders)(url, { headers: { Authorization: `Bearer ${token}` } }) : new Socket(url)
   const backoff = options.backoff ?? DEFAULT_BACKOFF
   const heartbeatMs = options.heartbeatMs ?? 25_000
   const random = options.random ?? Math.random
@@ -200,8 +230,20 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
   const connect = (): void => {
     let current: WebSocketLike
     try {
-      current = new Socket(url)
+      current = open()
     } catch (cause) {
+      if (headerToken && cause instanceof Error && cause.name === "SyntaxError") {
+        // A browser WebSocket reads `{ headers }` as a sub-protocol and refuses it; it always will.
+        closed = true
+        report(
+          new CoordinatorError(
+            "socket-error",
+            "this WebSocket implementation cannot send headers (browsers cannot): leave `token` unset and authorise the connect in your Worker, or pass tokenTransport: \"query\"",
+            { cause },
+          ),
+        )
+        return
+      }
       // A constructor throw (bad URL, blocked port) is retried like a failed connection.
       report(new CoordinatorError("socket-error", "could not open the coordinator socket", { cause }))
       scheduleReconnect()

@@ -71,6 +71,24 @@ describe("authentication and routing", () => {
     expect(await refusedStatus(h.joinUrl("auth", "x", TEST_TOKEN.slice(0, -1)))).toBe(401)
   })
 
+  test("the token is taken from the Authorization header (the documented way)", async () => {
+    const path = "/sync/coordinator?room=auth-header&clientID=hx"
+    const wrong = await request(path, { headers: { Upgrade: "websocket", Authorization: "Bearer wrong" } })
+    expect(wrong).toMatchObject({ status: 401, body: { error: "unauthorized", message: "invalid coordinator token" } })
+    const url = new URL(path, h.url)
+    url.protocol = "ws:"
+    const socket = await new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${TEST_TOKEN}` } })
+      ws.once("open", () => resolve(ws))
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`refused ${res.statusCode}`)))
+      ws.once("error", reject)
+    })
+    socket.terminate()
+    // A wrong header is not rescued by a right query token: the header wins.
+    const mixed = await request(`/sync/coordinator?room=auth&clientID=x&token=${TEST_TOKEN}`, { headers: { Upgrade: "websocket", Authorization: "Bearer wrong" } })
+    expect(mixed.status).toBe(401)
+  })
+
   test("a missing token gets 401", async () => {
     const { status, body } = await request("/sync/coordinator?room=auth&clientID=x", { headers: { Upgrade: "websocket" } })
     expect(status).toBe(401)

@@ -3,8 +3,10 @@
  * through the hibernation API.
  *
  * Requests (routed here by `routeToCoordinator`, or sent by `pokeCoordinator`):
- * - `GET` + `Upgrade: websocket` + `?token=&clientID=` — join. Token first (401 before any
- *   upgrade), then the upgrade header (426), then the clientID (400).
+ * - `GET` + `Upgrade: websocket` + `Authorization: Bearer <token>` + `?clientID=` — join. Token
+ *   first (401 before any upgrade), then the upgrade header (426), then the clientID (400). A
+ *   `?token=` query parameter is still accepted when no header is sent (compatibility; URLs
+ *   reach logs, so the header is the documented way).
  * - `POST` + `Authorization: Bearer <token>` — poke every socket; answers `{ ok: true, sockets }`.
  *
  * State: identity and userInfo live in each socket's attachment (see `connection-manager.ts`);
@@ -202,8 +204,9 @@ export class SyncCoordinator {
 
   #join(request: Request): Response {
     const url = new URL(request.url)
-    // Browsers cannot set headers on a WebSocket, hence the query parameter; a header also works.
-    this.#authorized(url.searchParams.get("token") ?? bearerToken(request))
+    // The header is the way (query strings end up in access logs); `?token=` stays accepted for
+    // clients written against the first protocol. A header, when present, wins.
+    this.#authorized(bearerToken(request) ?? url.searchParams.get("token") ?? undefined)
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       throw new CoordinatorError("upgrade-required", "expected a WebSocket upgrade (Upgrade: websocket)")
     }
