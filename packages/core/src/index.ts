@@ -108,7 +108,8 @@ export { compareSqlValues, compareText, compareBytes, storageClassOf, sqlValueKe
 export { defineMutators, invokeMutator, mutatorOf, RUN_IN_TRANSACTION } from "./mutators/define-mutators.js"
 export type { Mutator, MutatorArgs, MutatorInput, MutatorMap, TransactionalDb } from "./mutators/define-mutators.js"
 
-export { COOKIE_PREFIX, decodeCookie, encodeCookie } from "./protocol/cookie.js"
+export { COOKIE_PREFIX, decodeCookie, decodePullCookie, encodeCookie } from "./protocol/cookie.js"
+export type { EncodeCookieOptions, PullCookie } from "./protocol/cookie.js"
 export {
   MAX_ID_LENGTH,
   MAX_MUTATOR_NAME_LENGTH,

@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { isPlasmaError } from "../errors/plasma-error.js"
-import { decodeCookie, encodeCookie } from "./cookie.js"
+import { decodeCookie, decodePullCookie, encodeCookie } from "./cookie.js"
 
 function decodeError(text: string): unknown {
   try {
@@ -16,6 +16,18 @@ describe("pull cookie", () => {
   it("has the SPEC format", () => {
     expect(encodeCookie(12345)).toBe("c1:" + btoa('{"0":"12345"}'))
     expect(decodeCookie("c1:" + btoa('{"0":"7"}'))).toBe(7)
+  })
+
+  it("marks reset-walk cookies with a resetting field, and round-trips both kinds", () => {
+    expect(encodeCookie(9, { resetting: true })).toBe("c1:" + btoa('{"0":"9","resetting":true}'))
+    expect(decodePullCookie(encodeCookie(9))).toEqual({ version: 9, resetting: false })
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.boolean(), (version, resetting) => {
+        expect(decodePullCookie(encodeCookie(version, { resetting }))).toEqual({ version, resetting })
+        expect(decodeCookie(encodeCookie(version, { resetting }))).toBe(version)
+      }),
+      { numRuns: 1000 },
+    )
   })
 
   it("round-trips every safe integer ≥ 0", () => {
@@ -36,6 +48,7 @@ describe("pull cookie", () => {
       fc.json().map((j) => "c1:" + btoa(unescape(encodeURIComponent(j)))),
       fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.double())).map((o) => "c1:" + btoa(unescape(encodeURIComponent(JSON.stringify(o))))),
       fc.string({ unit: fc.constantFrom("0", "1", "9", "-", ".", "e", " ") }).map((v) => "c1:" + btoa(JSON.stringify({ "0": v }))),
+      fc.record({ v: fc.nat(), flag: fc.oneof(fc.boolean(), fc.constant("true"), fc.constant(1), fc.constant(null)) }).map(({ v, flag }) => "c1:" + btoa(JSON.stringify({ "0": String(v), resetting: flag }))),
     )
     fc.assert(
       fc.property(candidates, (text) => {
@@ -48,7 +61,7 @@ describe("pull cookie", () => {
           return
         }
         // Whatever decodes is exactly what encode produces for that version.
-        expect(encodeCookie(version)).toBe(text)
+        expect([encodeCookie(version), encodeCookie(version, { resetting: true })]).toContain(text)
       }),
       { numRuns: 5000 },
     )
@@ -70,6 +83,11 @@ describe("pull cookie", () => {
     ["exponent", "c1:" + btoa('{"0":"1e3"}')],
     ["unsafe", "c1:" + btoa(`{"0":"${2 ** 53}"}`)],
     ["whitespace", "c1:" + btoa('{ "0": "1" }')],
+    ["resetting false", "c1:" + btoa('{"0":"1","resetting":false}')],
+    ["resetting as text", "c1:" + btoa('{"0":"1","resetting":"true"}')],
+    ["resetting first", "c1:" + btoa('{"resetting":true,"0":"1"}')],
+    ["another extra key", "c1:" + btoa('{"0":"1","reset":true}')],
+    ["three keys", "c1:" + btoa('{"0":"1","resetting":true,"x":1}')],
   ])("refuses %s", (_label, text) => {
     const error = decodeError(text)
     expect(isPlasmaError(error, "invalid-request")).toBe(true)

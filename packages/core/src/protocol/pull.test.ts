@@ -16,7 +16,8 @@ function codeOf(query: string): string | undefined {
 
 describe("pull query", () => {
   it("decodes cookie and limit", () => {
-    expect(parse(`${base}&cookie=${encodeURIComponent(encodeCookie(5))}&limit=10`)).toMatchObject({ cookie: 5, limit: 10, clientID: "c" })
+    expect(parse(`${base}&cookie=${encodeURIComponent(encodeCookie(5))}&limit=10`)).toMatchObject({ cookie: { version: 5, resetting: false }, limit: 10, clientID: "c" })
+    expect(parse(`${base}&cookie=${encodeURIComponent(encodeCookie(5, { resetting: true }))}`).cookie).toEqual({ version: 5, resetting: true })
     const bare = parse(base)
     expect(bare.cookie).toBeUndefined()
     expect(bare.limit).toBeUndefined()

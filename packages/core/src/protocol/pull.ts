@@ -3,13 +3,19 @@
  * &clientID=..&cookie=..&limit=..` and its answer (SPEC §8).
  *
  * Ordering: the answer holds the changes after the cookie in `row_version` order, at most
- * `limit` of them. `cookie` in the answer is where the next pull starts; `hasMore` means "pull
- * again now". Rows that fail their table's `read` predicate are left out, but deletes are always
- * sent (the client may hold an older, readable version), and a row that became unreadable
- * arrives as a delete. `lastMutationIDs` covers every client of the group, so a client sees its
- * siblings' pushes confirmed. When the cookie is older than what compaction discarded, the answer
- * carries `reset: true` and the log from the start, which after compaction is a full snapshot:
- * the client replaces its state instead of applying the patch on top.
+ * `limit` of them, whatever the cookie. `cookie` in the answer is where the next pull starts;
+ * `hasMore` means "pull again now". `lastMutationIDs` covers every client of the group, so a
+ * client sees its siblings' pushes confirmed.
+ *
+ * Read predicates: a change the client may not read is not sent, not even as a `del`. A `del`
+ * goes out when the row was readable to this client before the change and is not after (a row
+ * that became unreadable, or a readable row deleted).
+ *
+ * Reset: a cookie the log can no longer serve (below the tombstone floor, or past the newest
+ * change: a restored database) starts a reset walk. Every page of the walk carries `reset: true`
+ * and is a page of the log from version 0; the client stages the pages and replaces its state
+ * with them when the page with `reset: true` and `hasMore: false` arrives (the last page of the
+ * walk). Cookies handed out during the walk say "resetting", so the walk never starts over.
  *
  * Failure handling: each query parameter appears at most once (a repeated one is
  * `invalid-request`, never "the first wins"); a numeric `protocolVersion` other than 1 is
@@ -18,7 +24,7 @@
  * `invalid-request`, not clamped. Unknown parameters are ignored (cache busters).
  */
 import { z } from "zod"
-import { decodeCookie } from "./cookie.js"
+import { decodePullCookie, type PullCookie } from "./cookie.js"
 import { clientIdSchema, PROTOCOL_VERSION, schemaVersionSchema, toInvalidRequest } from "./push.js"
 import { isPlasmaError, PlasmaError } from "../errors/plasma-error.js"
 
@@ -29,7 +35,7 @@ export const PULL_PARAMS = ["protocolVersion", "schemaVersion", "clientGroupID",
 
 /**
  * The schema of a pull's query string (as a record of strings) for a server whose largest page
- * is `maxPullLimit`. `cookie` comes out decoded (a `row_version`), `limit` as a number.
+ * is `maxPullLimit`. `cookie` comes out decoded (a {@link PullCookie}), `limit` as a number.
  */
 export function pullRequestSchema(maxPullLimit: number) {
   return z.object({
@@ -43,7 +49,7 @@ export function pullRequestSchema(maxPullLimit: number) {
       .transform((text, ctx) => {
         if (text === undefined) return undefined
         try {
-          return decodeCookie(text)
+          return decodePullCookie(text)
         } catch (error) {
           ctx.addIssue({ code: "custom", message: isPlasmaError(error) ? `malformed cookie (${String(error.details.reason)})` : "malformed cookie" })
           return z.NEVER
@@ -59,7 +65,7 @@ export function pullRequestSchema(maxPullLimit: number) {
 }
 
 type PullRequestSchema = ReturnType<typeof pullRequestSchema>
-/** A validated pull request: `cookie` is the decoded `row_version` (undefined: from the start). */
+/** A validated pull request: `cookie` is the decoded cookie (undefined: from the start). */
 export type PullRequest = z.output<PullRequestSchema>
 /** A pull's query string as sent. */
 export type PullQuery = z.input<PullRequestSchema>
@@ -71,7 +77,10 @@ export const patchOperationSchema = z.discriminatedUnion("op", [
 ])
 export type PatchOperation = z.infer<typeof patchOperationSchema>
 
-/** The answer to a pull. */
+/**
+ * The answer to a pull. `reset: true` marks every page of a reset walk; the one with
+ * `hasMore: false` is its last, after which the client swaps its staged state in.
+ */
 export const pullResponseSchema = z.object({
   cookie: z.string(),
   patch: z.array(patchOperationSchema),
