@@ -17,6 +17,14 @@ export interface QueryEngine {
   write(node: WriteNode): Promise<WriteResult>
 }
 
+/**
+ * Hooks a `Db` offers beyond running nodes. `live` turns a select's node into a live query:
+ * `@plasma/client` passes it, so its select builders gain `.live()`; elsewhere `.live()` throws.
+ */
+export interface DbHooks {
+  readonly live?: (node: SelectNode) => unknown
+}
+
 /** A projection: output names mapped to columns or aggregates. */
 export type Projection = Readonly<Record<string, Column<any, boolean, boolean> | AggregateExpr<any>>>
 
@@ -102,16 +110,23 @@ class Thenable<R> implements PromiseLike<R> {
 class SelectBuilder extends Thenable<Record<string, unknown>[]> {
   readonly #engine: QueryEngine
   readonly #node: SelectNode
-  constructor(engine: QueryEngine, node: SelectNode) {
+  readonly #hooks: DbHooks
+  constructor(engine: QueryEngine, node: SelectNode, hooks: DbHooks) {
     super(() => engine.select(node))
     this.#engine = engine
     this.#node = node
+    this.#hooks = hooks
   }
   #with(patch: Partial<SelectNode>): SelectBuilder {
-    return new SelectBuilder(this.#engine, { ...this.#node, ...patch })
+    return new SelectBuilder(this.#engine, { ...this.#node, ...patch }, this.#hooks)
   }
   toNode(): SelectNode {
     return this.#node
+  }
+  /** A live query over this select; only a `Db` created with a `live` hook (the client's) has one. */
+  live(): unknown {
+    if (this.#hooks.live === undefined) throw new PlasmaError("invalid-query", "live() needs a Db that offers live queries (the one of @plasma/client)")
+    return this.#hooks.live(this.#node)
   }
   where(condition: Condition): SelectBuilder {
     return this.#with({ where: andWhere(this.#node.where, condition) })
@@ -177,17 +192,18 @@ function tableNameOf(schema: AnySchema, table: AnyTable): string {
 }
 
 /**
- * Creates the query builder of `schema` over `engine`.
+ * Creates the query builder of `schema` over `engine`. `hooks.live`, when given, backs the
+ * select builders' `.live()` (see {@link DbHooks}).
  * @example
  * const db = createDb(schema, engine)
  * const open = await db.select().from(todos).where(eq(todos.done, false)).orderBy(desc(todos.updatedAt))
  */
-export function createDb<S extends AnySchema>(schema: S, engine: QueryEngine): Db<S> {
+export function createDb<S extends AnySchema>(schema: S, engine: QueryEngine, hooks: DbHooks = {}): Db<S> {
   const db = {
     schema,
     select(projection?: Projection) {
       const items = projection === undefined ? null : toProjection(projection)
-      return { from: (table: AnyTable) => new SelectBuilder(engine, createSelectNode(tableNameOf(schema, table), items)) }
+      return { from: (table: AnyTable) => new SelectBuilder(engine, createSelectNode(tableNameOf(schema, table), items), hooks) }
     },
     insert(table: AnyTable) {
       const name = tableNameOf(schema, table)

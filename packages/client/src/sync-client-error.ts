@@ -1,0 +1,72 @@
+/**
+ * The one error type of the client's sync loop. Every failure the loop meets maps to exactly
+ * one `kind` from the closed set below; callers branch on `kind` (and on `code`, the server's
+ * error code when it sent one), never on message text. Nothing is swallowed: what the loop
+ * retries, it also reports through `onError` once the retries run out.
+ */
+
+/** Every kind of sync failure, with what it means. */
+export const SYNC_CLIENT_ERROR_KINDS = {
+  /** The request never got an answer (offline, DNS, connection reset, CORS). Retried. */
+  network: "network",
+  /** A push was answered with an error status (`status` says which). 5xx/429 are retried. */
+  "push-http": "push-http",
+  /** A pull was answered with an error status, or an answer that is not a valid pull response. */
+  "pull-http": "pull-http",
+  /** The server speaks another schema version (409); `onSchemaMismatch` decides what happens. */
+  "schema-mismatch": "schema-mismatch",
+  /** A pending mutation threw while it was replayed over a new base; it stays queued for the server to judge. */
+  "rebase-replay": "rebase-replay",
+  /** `PUT {endpoint}/blob/:hash` failed; the mutations that reference the blob wait. */
+  "blob-upload-failed": "blob-upload-failed",
+  /** The local store (IndexedDB) failed to read or write. */
+  storage: "storage",
+} as const satisfies Record<string, string>
+
+export type SyncClientErrorKind = keyof typeof SYNC_CLIENT_ERROR_KINDS
+
+export interface SyncClientErrorOptions {
+  /** The HTTP status, for the `*-http`, `schema-mismatch` and `blob-upload-failed` kinds. */
+  readonly status?: number
+  /** The server's error code (`mutation-id-gap`, `unauthorized`, …) when its body carried one. */
+  readonly code?: string
+  readonly cause?: unknown
+  /** Extra JSON-safe fields (for example `expected` on a schema mismatch). */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+/**
+ * A sync failure, as given to `onError` and kept in `status.get().lastError`.
+ * @example
+ * createPlasmaClient({ …, onError: (e) => { if (e.kind === "push-http" && e.status === 401) relogin() } })
+ */
+export class SyncClientError extends Error {
+  override readonly name = "SyncClientError"
+  readonly kind: SyncClientErrorKind
+  readonly status: number | undefined
+  readonly code: string | undefined
+  readonly details: Readonly<Record<string, unknown>>
+
+  constructor(kind: SyncClientErrorKind, message: string, options: SyncClientErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.kind = kind
+    this.status = options.status
+    this.code = options.code
+    this.details = options.details ?? {}
+  }
+
+  /** `true` for failures worth retrying: network errors, 5xx and 429. */
+  get retryable(): boolean {
+    if (this.kind === "network") return true
+    return this.status !== undefined && (this.status >= 500 || this.status === 429)
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { ...this.details, kind: this.kind, status: this.status, code: this.code, message: this.message }
+  }
+}
+
+/** `true` when `value` is a SyncClientError (optionally of the given kind). */
+export function isSyncClientError(value: unknown, kind?: SyncClientErrorKind): value is SyncClientError {
+  return value instanceof SyncClientError && (kind === undefined || value.kind === kind)
+}
