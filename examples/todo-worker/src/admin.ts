@@ -2,22 +2,24 @@
  * @module Admin routes, guarded by `ADMIN_TOKEN` (constant-time compare). They bypass the row
  * auth predicates, so they must never be reachable without the token.
  *
- * - `GET /admin/events`: server-sent events fed by `serverLiveSelect`: todo counts per user,
- *   re-sent whenever `todos` changes; a comment line on each heartbeat. Stops when the client
- *   goes away (stream cancel or request abort).
+ * - `GET /admin/events`: server-sent events fed by `serverLiveSelect` (admin-events.ts): todo
+ *   counts per user, re-sent whenever `todos` changes, with backpressure; stops when the client
+ *   goes away or stalls.
  * - `GET /admin/snapshot?version=N`: `snapshotAsOf` at version N ("time travel").
  * - `GET /admin/stats`: change-log size and bounds, `_plasma_meta`, blob rows, open streams and
  *   the last maintenance report (what the e2e tests and the page look at).
  * - `GET /admin/blob/<hash>`: whether the bytes are still in R2 (HEAD through the storage).
  *
- * EventSource cannot send headers, so the token is also accepted as `?token=`.
+ * EventSource cannot send headers, so the token is also accepted as `?token=`. The dev token
+ * (`.dev.vars.example`) is refused unless the request's host is localhost / 127.0.0.1.
  */
 import { r2Storage } from "@plasma/blobs"
 import { constantTimeEqual } from "@plasma/coordinator"
 import { isPlasmaError } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
-import { ensureSchema, serverLiveSelect, snapshotAsOf } from "@plasma/server"
-import type { Env } from "./env.js"
+import { ensureSchema, snapshotAsOf } from "@plasma/server"
+import { createAdminEventStream } from "./admin-events.js"
+import { DEV_ADMIN_TOKEN, type Env } from "./env.js"
 import type { MaintenanceReport } from "./maintenance.js"
 import { schema } from "./schema.js"
 
@@ -26,17 +28,29 @@ export interface AdminState {
   openStreams: number
 }
 
-const COUNTS_SQL =
-  "SELECT ownerId, COUNT(*) AS n, COALESCE(SUM(done), 0) AS done FROM todos GROUP BY ownerId ORDER BY ownerId"
-
 function errorResponse(status: number, error: string, message: string): Response {
   return Response.json({ error, message }, { status })
 }
 
-function isAdmin(request: Request, url: URL, env: Env): boolean {
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"])
+
+/**
+ * `undefined` when the request carries the admin token, else the refusal. The dev token from
+ * `.dev.vars.example` is public, so it only counts on a local host: a deployment that was given it
+ * by mistake does not open its admin routes to the world.
+ */
+function adminRefusal(request: Request, url: URL, env: Env): Response | undefined {
+  const expected = env.ADMIN_TOKEN
+  if (typeof expected !== "string" || expected === "") return errorResponse(401, "unauthorized", "admin routes are disabled: no ADMIN_TOKEN is configured")
   const header = request.headers.get("authorization")
   const token = header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : url.searchParams.get("token")
-  return typeof env.ADMIN_TOKEN === "string" && env.ADMIN_TOKEN !== "" && token !== null && constantTimeEqual(token, env.ADMIN_TOKEN)
+  if (token === null || !constantTimeEqual(token, expected)) {
+    return errorResponse(401, "unauthorized", "admin routes need the admin token (Authorization: Bearer <token> or ?token=)")
+  }
+  if (expected === DEV_ADMIN_TOKEN && !LOCAL_HOSTS.has(url.hostname)) {
+    return errorResponse(403, "dev-token-refused", `the dev admin token is accepted on localhost only, not on ${url.hostname}; set a real ADMIN_TOKEN secret`)
+  }
+  return undefined
 }
 
 async function latestVersion(executor: SqlExecutor): Promise<number> {
@@ -45,49 +59,7 @@ async function latestVersion(executor: SqlExecutor): Promise<number> {
 }
 
 function events(request: Request, executor: SqlExecutor, state: AdminState): Response {
-  const encoder = new TextEncoder()
-  let stop = (): void => {}
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      state.openStreams++
-      let stopped = false
-      const send = (chunk: string): void => {
-        try {
-          controller.enqueue(encoder.encode(chunk))
-        } catch {
-          stop() // the stream is closed: the client left
-        }
-      }
-      const live = serverLiveSelect({
-        executor,
-        tables: ["todos"],
-        pollIntervalMs: 1000,
-        fetch: () => executor.all({ text: COUNTS_SQL, params: [] }),
-        onChange: (rows, info) => {
-          if (info.reason === "heartbeat") send(": heartbeat\n\n")
-          else send(`event: counts\ndata: ${JSON.stringify({ reason: info.reason, version: info.rowVersion, rows })}\n\n`)
-        },
-        onError: (error) => send(`event: failure\ndata: ${JSON.stringify({ message: String(error) })}\n\n`),
-      })
-      stop = () => {
-        if (stopped) return
-        stopped = true
-        state.openStreams--
-        live.stop()
-        try {
-          controller.close()
-        } catch {
-          // already closed or cancelled
-        }
-      }
-      request.signal.addEventListener("abort", () => stop())
-      send(": connected\n\n")
-    },
-    cancel() {
-      stop()
-    },
-  })
-  return new Response(body, {
+  return new Response(createAdminEventStream({ executor, state, signal: request.signal }), {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" },
   })
 }
@@ -119,7 +91,8 @@ async function stats(executor: SqlExecutor, state: AdminState): Promise<Response
 export async function handleAdmin(request: Request, env: Env, executor: SqlExecutor, state: AdminState): Promise<Response | undefined> {
   const url = new URL(request.url)
   if (!url.pathname.startsWith("/admin/")) return undefined
-  if (!isAdmin(request, url, env)) return errorResponse(401, "unauthorized", "admin routes need the admin token (Authorization: Bearer <token> or ?token=)")
+  const refusal = adminRefusal(request, url, env)
+  if (refusal !== undefined) return refusal
   if (request.method !== "GET") return errorResponse(405, "method-not-allowed", "admin routes are GET only")
   await ensureSchema({ schema, executor })
   if (url.pathname === "/admin/events") return events(request, executor, state)

@@ -4,12 +4,18 @@ export interface Env {
   readonly DB: D1Database
   readonly BUCKET: R2Bucket
   readonly COORDINATOR: DurableObjectNamespace
-  /** Shared by the Worker (pokes, browser connects) and the Durable Object. A secret in production. */
-  readonly PLASMA_COORDINATOR_TOKEN: string
-  /** Guards `/admin/*`. A secret in production. */
-  readonly ADMIN_TOKEN: string
+  /**
+   * Shared by the Worker (pokes, browser connects) and the Durable Object. A secret in production,
+   * `.dev.vars` in development; undefined when neither is set (then every connect and poke fails closed).
+   */
+  readonly PLASMA_COORDINATOR_TOKEN?: string
+  /** Guards `/admin/*`. A secret in production; `.dev.vars` in development. Unset: admin is off. */
+  readonly ADMIN_TOKEN?: string
   /** How long an orphaned blob is kept before the cron deletes its bytes (ms, as text). */
   readonly BLOB_GRACE_MS: string
   /** Clients seen within this window hold compaction back (ms, as text). */
   readonly COMPACT_ACTIVE_WITHIN_MS: string
 }
+
+/** The admin token `.dev.vars.example` ships; the Worker refuses it unless the host is local. */
+export const DEV_ADMIN_TOKEN = "dev-admin-token"

@@ -48,22 +48,24 @@ function describe(error: unknown): string {
 }
 
 /**
- * Browsers cannot send headers on a WebSocket connect, and the coordinator token must not reach
- * them, so a connect without `?token=` is authorised here (demo user from `?user=`, who may only
- * join their own room) and forwarded with the token added. A connect that carries `?token=`
- * (server-side clients, tests) and every poke go to the Durable Object untouched: it checks the
- * token itself.
+ * Browsers cannot send headers on a WebSocket connect, and the coordinator token must reach
+ * neither them nor any URL (URLs end up in logs). So a browser connect (no `Authorization` header,
+ * no `?token=`) is authorised here (demo user from `?user=`, who may only join their own room) and
+ * forwarded to the room with `Authorization: Bearer <token>` added. A connect that already carries
+ * the token (server-side clients: header, or the legacy `?token=`) and every poke go to the
+ * Durable Object untouched: it checks the token itself.
  */
 function coordinatorRequest(request: Request, env: Env): Request | Response {
   const url = new URL(request.url)
-  if (request.method !== "GET" || url.searchParams.has("token")) return request
+  if (request.method !== "GET" || request.headers.has("authorization") || url.searchParams.has("token")) return request
   const userId = toUserId(url.searchParams.get("user"))
-  if (userId === null) return Response.json({ error: "unauthorized", message: "connect with ?user=<id> (demo auth) or ?token=" }, { status: 401 })
+  if (userId === null) return Response.json({ error: "unauthorized", message: "connect with ?user=<id> (demo auth)" }, { status: 401 })
   if (url.searchParams.get("room") !== roomOf(userId)) {
     return Response.json({ error: "forbidden", message: `user ${userId} may only join room ${roomOf(userId)}` }, { status: 403 })
   }
-  url.searchParams.set("token", env.PLASMA_COORDINATOR_TOKEN)
-  return new Request(url, request)
+  const headers = new Headers(request.headers)
+  headers.set("authorization", `Bearer ${env.PLASMA_COORDINATOR_TOKEN ?? ""}`)
+  return new Request(request, { headers })
 }
 
 function syncHandler(env: Env, ctx: ExecutionContext): (request: Request) => Promise<Response> {
@@ -76,7 +78,7 @@ function syncHandler(env: Env, ctx: ExecutionContext): (request: Request) => Pro
     blobs: blobRoutes({ storage: r2Storage({ bucket: env.BUCKET }) }),
     // Every tab of the user pulls at once; other users' rooms are left alone.
     onPushed: async ({ ctx: authCtx }) => {
-      await pokeCoordinator(env.COORDINATOR, { room: roomOf((authCtx as TodoCtx).userId), token: env.PLASMA_COORDINATOR_TOKEN })
+      await pokeCoordinator(env.COORDINATOR, { room: roomOf((authCtx as TodoCtx).userId), token: env.PLASMA_COORDINATOR_TOKEN ?? "" })
     },
     onError: (event) => log("sync-error", { kind: event.kind, error: describe(event.error), clientID: event.clientID, mutation: event.mutation }),
     waitUntil: ctx.waitUntil.bind(ctx),

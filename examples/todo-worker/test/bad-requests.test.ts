@@ -1,6 +1,7 @@
 /** Malformed or unauthorised requests get a 4xx with a JSON error, never a 5xx. */
+import { request } from "node:http"
 import { describe, expect, it } from "vitest"
-import { baseUrl, CoordinatorSocket, SCHEMA_VERSION, SyncClient, todoArgs, uniqueUser } from "./helpers.js"
+import { ADMIN_TOKEN, baseUrl, CoordinatorSocket, SCHEMA_VERSION, SyncClient, todoArgs, uniqueUser } from "./helpers.js"
 
 async function expectError(response: Response, status: number): Promise<Record<string, unknown>> {
   const text = await response.text()
@@ -67,6 +68,8 @@ describe("bad requests", () => {
   })
 
   it("refuses a wrong coordinator token, a foreign room and admin calls without the admin token", async () => {
+    await expect(CoordinatorSocket.connect({ room: "user-x", clientID: "c" }, { token: "wrong" })).rejects.toMatchObject({ status: 401 })
+    // The legacy ?token= is still checked the same way.
     await expect(CoordinatorSocket.connect({ room: "user-x", token: "wrong", clientID: "c" })).rejects.toMatchObject({ status: 401 })
     await expect(CoordinatorSocket.connect({ room: "user-someone-else", user: "x", clientID: "c" })).rejects.toMatchObject({ status: 403 })
     const poke = await fetch(`${baseUrl()}/sync/coordinator?room=user-x`, { method: "POST", headers: { authorization: "Bearer wrong" } })
@@ -74,6 +77,21 @@ describe("bad requests", () => {
     await expectError(await fetch(`${baseUrl()}/admin/stats`), 401)
     await expectError(await fetch(`${baseUrl()}/admin/stats`, { headers: { authorization: "Bearer nope" } }), 401)
     await expectError(await fetch(`${baseUrl()}/admin/events?token=nope`), 401)
+  })
+
+  it("refuses the dev admin token when the host is not localhost", async () => {
+    const { port } = new URL(baseUrl())
+    const answer = await new Promise<{ status: number; body: string }>((done, fail) => {
+      const req = request({ host: "127.0.0.1", port, path: "/admin/stats", headers: { host: "todos.example.com", authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
+        let body = ""
+        res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => done({ status: res.statusCode ?? 0, body }))
+      })
+      req.once("error", fail).end()
+    })
+    expect(answer.status, answer.body).toBe(403)
+    expect(JSON.parse(answer.body)).toMatchObject({ error: "dev-token-refused" })
+    // The same token on 127.0.0.1 works.
+    expect((await fetch(`${baseUrl()}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200)
   })
 
   it("still serves the client normally afterwards", async () => {

@@ -1,6 +1,6 @@
-/** `wrangler deploy --dry-run` bundles the Worker offline (what `pnpm build:worker` runs). */
+/** `wrangler deploy --dry-run` bundles the Worker offline (what `pnpm build:worker` runs) and ships no dev-only value. */
 import { execFile } from "node:child_process"
-import { mkdtemp, readdir, rm } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -19,6 +19,12 @@ describe("wrangler deploy --dry-run", () => {
       })
       expect(stdout).toContain("--dry-run: exiting now.")
       expect(await readdir(outdir)).toContain("worker.js")
+      // A plain deploy ships none of the dev-only values: no tokens (they are secrets), the
+      // production grace and window, never the 2 s / 5 s of .dev.vars.
+      expect(stdout).not.toMatch(/ADMIN_TOKEN|PLASMA_COORDINATOR_TOKEN|dev-admin-token|dev-coordinator-token/)
+      expect(stdout).toMatch(/BLOB_GRACE_MS[^\n]*604800000/)
+      expect(stdout).toMatch(/COMPACT_ACTIVE_WITHIN_MS[^\n]*5184000000/)
+      expect(await readFile(join(outdir, "worker.js"), "utf8")).not.toContain("dev-coordinator-token")
     } finally {
       await rm(outdir, { recursive: true, force: true })
     }

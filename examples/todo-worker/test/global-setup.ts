@@ -4,11 +4,13 @@
  * in teardown (SIGTERM, then SIGKILL for its whole process group after 5 s) and, should vitest
  * die before teardown runs, by a process 'exit' hook.
  *
+ * `.dev.vars` is created from `.dev.vars.example` when missing (what `pnpm dev` does too).
+ *
  * `TODO_WORKER_URL=http://127.0.0.1:8787` runs the suite against an already running `pnpm dev`
  * instead (its log is then not checked).
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { createWriteStream } from "node:fs"
+import { copyFileSync, createWriteStream, existsSync } from "node:fs"
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
@@ -79,6 +81,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("wranglerLog", "")
     return async () => {}
   }
+  // The dev tokens and short windows live in .dev.vars (git-ignored); a fresh clone has only the example.
+  if (!existsSync(join(exampleDir, ".dev.vars"))) copyFileSync(join(exampleDir, ".dev.vars.example"), join(exampleDir, ".dev.vars"))
   const [port, inspectorPort] = [await freePort(), await freePort()]
   const persistTo = await mkdtemp(join(tmpdir(), "todo-worker-e2e-"))
   await mkdir(resultsDir, { recursive: true })

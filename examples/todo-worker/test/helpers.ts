@@ -119,10 +119,13 @@ export class CoordinatorSocket {
     })
   }
 
-  /** Connects; rejects with the HTTP status when the upgrade is refused. */
-  static connect(query: Record<string, string>): Promise<CoordinatorSocket> {
+  /**
+   * Connects; rejects with the HTTP status when the upgrade is refused. `token` goes in the
+   * `Authorization` header (the documented way); a `token` in `query` tests the legacy `?token=`.
+   */
+  static connect(query: Record<string, string>, { token }: { token?: string } = {}): Promise<CoordinatorSocket> {
     const url = `${baseUrl().replace(/^http/, "ws")}/sync/coordinator?${new URLSearchParams(query)}`
-    const socket = new WebSocket(url)
+    const socket = token === undefined ? new WebSocket(url) : new WebSocket(url, { headers: { authorization: `Bearer ${token}` } })
     return new Promise((done, fail) => {
       socket.once("open", () => done(new CoordinatorSocket(socket)))
       socket.once("unexpected-response", (_request, response) => fail(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { status: response.statusCode })))

@@ -7,8 +7,8 @@ afterEach(async () => {
   await Promise.all(sockets.splice(0).map((socket) => socket.close()))
 })
 
-async function connect(query: Record<string, string>): Promise<CoordinatorSocket> {
-  const socket = await CoordinatorSocket.connect(query)
+async function connect(query: Record<string, string>, options: { token?: string } = {}): Promise<CoordinatorSocket> {
+  const socket = await CoordinatorSocket.connect(query, options)
   sockets.push(socket)
   return socket
 }
@@ -67,8 +67,8 @@ describe("pokes and presence", () => {
     const other = uniqueUser("quiet")
     const a = new SyncClient(user)
     const b = new SyncClient(user, a.clientGroupID)
-    // b connects the way servers do (with the token); a the way the page does (the Worker adds it).
-    const bSocket = await connect({ room: `user-${user}`, token: COORDINATOR_TOKEN, clientID: b.clientID })
+    // b connects the way servers do (the token in a header); a the way the page does (the Worker adds it).
+    const bSocket = await connect({ room: `user-${user}`, clientID: b.clientID }, { token: COORDINATOR_TOKEN })
     const aSocket = await connect({ room: `user-${user}`, user, clientID: a.clientID })
     const otherSocket = await connect({ room: `user-${other}`, user: other, clientID: "someone-else" })
     await bSocket.next((m) => m["type"] === "presence" && Array.isArray(m["entries"]) && m["entries"].length === 2)
