@@ -21,7 +21,8 @@
  *   shaped or compared.
  * - A row whose view object did not change is skipped. An entry's output object is built when
  *   it first enters the window, and is the output object of the row it replaced when the content
- *   is equal, so a rebase that re-creates equal rows changes nothing.
+ *   is equal, so a rebase that re-creates equal rows changes nothing. Rows keyed by content (a
+ *   projection without `id`) also take the object of any equal row of the previous window.
  */
 import {
   compareSqlValues,
@@ -36,7 +37,7 @@ import {
 } from "@plasma/core"
 import { keyingOf, rowKeyOf } from "./live-delta.js"
 import type { ResultSource } from "./result-source.js"
-import { freezeRow, reuseRows, sameContent, sameRows, type Row } from "./row-identity.js"
+import { contentKey, freezeRow, reuseRows, sameContent, sameRows, type Row } from "./row-identity.js"
 import type { ViewChanges, ViewReader } from "./view-reader.js"
 
 /**
@@ -240,7 +241,15 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
       if (ids === undefined || ids.size === 0) return previous
       const first = ids.size <= SPLICE_LIMIT ? spliceEach(ids) : mergeAll(ids)
       if (first >= end) return previous
-      const next = windowEntries().map(outputOf)
+      const window = windowEntries()
+      let next = window.map(outputOf)
+      if (keying === "content" && !sameRows(next, previous)) {
+        // Rows without an id: another row with the same content may have taken this place.
+        next = reuseRows(previous, next, contentKey)
+        window.forEach((entry, i) => {
+          entry.out = next[i] as Row
+        })
+      }
       return sameRows(next, previous) ? previous : Object.freeze(next)
     },
     release() {
