@@ -4,6 +4,8 @@ export interface Env {
   readonly DB: D1Database
   readonly BUCKET: R2Bucket
   readonly COORDINATOR: DurableObjectNamespace
+  /** The page's static assets (dist-app/, built from src/app). */
+  readonly ASSETS: Fetcher
   /**
    * Shared by the Worker (pokes, browser connects) and the Durable Object. A secret in production,
    * `.dev.vars` in development; undefined when neither is set (then every connect and poke fails closed).

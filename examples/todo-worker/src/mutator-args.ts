@@ -27,8 +27,13 @@ export const mutatorArgs = {
   detachFile: z.strictObject({ id: todoId, updatedAt }),
 } as const
 
-/** What a caller passes to a mutator (before parsing). */
-export type MutatorArgsInput<Name extends keyof typeof mutatorArgs> = z.input<(typeof mutatorArgs)[Name]>
+/**
+ * What a caller passes to a mutator (before parsing): zod's input type, with file fields typed as
+ * core's `FileRef` so the client accepts a `File` there (it hashes, stores and uploads it).
+ */
+export type MutatorArgsInput<Name extends keyof typeof mutatorArgs> = {
+  [K in keyof z.input<(typeof mutatorArgs)[Name]>]: z.input<(typeof mutatorArgs)[Name]>[K] extends z.input<typeof fileRef> ? FileRef : z.input<(typeof mutatorArgs)[Name]>[K]
+}
 
 /**
  * Parses `args` for `mutator`, or throws a `TypeError` that names the mutator and every problem

@@ -2,7 +2,8 @@
  * @module The todo example Worker: plasma's sync loop on D1 + R2 + the coordinator Durable Object.
  *
  * Routes:
- * - `GET /`                        the page (src/page.ts)
+ * - `/`, `/app.js`                 the page: static assets built from src/app (wrangler's
+ *                                  `build.command`); the Worker runs first only for the paths below
  * - `/sync/coordinator`            WebSocket connects and pokes → the room's `SyncCoordinator`
  * - `/sync/push`, `/sync/pull`,
  *   `/sync/blob/:hash`             `createSyncHandler` with `blobRoutes` over R2
@@ -19,7 +20,6 @@ import { demoAuth, roomOf, toUserId } from "./demo-auth.js"
 import type { Env } from "./env.js"
 import { runMaintenance } from "./maintenance.js"
 import { mutators } from "./mutators.js"
-import { renderPage } from "./page.js"
 import { schema, SCHEMA_VERSION, type TodoCtx } from "./schema.js"
 
 export { SyncCoordinator } from "@plasma/coordinator"
@@ -88,9 +88,6 @@ function syncHandler(env: Env, ctx: ExecutionContext): (request: Request) => Pro
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url)
-    if (url.pathname === "/" && request.method === "GET") {
-      return new Response(renderPage(), { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } })
-    }
     if (url.pathname === "/sync/coordinator") {
       const forwarded = coordinatorRequest(request, env)
       if (forwarded instanceof Response) return forwarded
