@@ -1,16 +1,19 @@
 /**
- * The page in headless Chromium (Debian's package, driven by playwright-core): two tabs of one
- * user; a todo added in one appears in the other through push → poke → pull; an attached image
- * shows up in the other tab; the admin view and time travel render. Screenshots go to
- * test-results/todo-worker/. Skipped only when no Chromium exists AND `CI` is unset.
+ * The React page in headless Chromium (Debian's package, driven by playwright-core) against the
+ * real `wrangler dev`: two tabs of one user converge (push → poke → pull), see each other in
+ * presence, and share an attached image; the admin view and time travel render; a todo added
+ * offline survives a reload and lands exactly once when the tab is back online. No console
+ * errors. Screenshots go to test-results/todo-worker/. Skipped only when no Chromium exists AND
+ * `CI` is unset.
  */
 import { execFileSync } from "node:child_process"
 import { existsSync } from "node:fs"
+import { readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { chromium, type Browser, type Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ADMIN_TOKEN, baseUrl, uniqueUser } from "./helpers.js"
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { resultsDir } from "./global-setup.js"
+import { ADMIN_TOKEN, baseUrl, SyncClient, uniqueUser } from "./helpers.js"
 
 function findChromium(): string | undefined {
   const fromEnv = process.env["CHROMIUM_PATH"]
@@ -29,60 +32,75 @@ if (executablePath === undefined && !inCi) {
   console.warn("browser test SKIPPED: no chromium binary (apt-get install -y --no-install-recommends chromium); CI is unset")
 }
 
+/** The launch arguments ENVIRONMENT.md lists for Debian's Chromium. */
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAr0lEQVR4nJ2SvQqDMBSF80YdnRwcnIQsQYK3gwQCEqHvdN+vS+dOTb9W+zOUJnAGj+fHe2PM+XItgvniJ5VVJYH8kOmvQDZFlaAygwBNn5lXYMFxVPEqI/DQ/HJ5y5i9OwuTilOxKgOw0Alp/455zB0pc/h6lQ70UIcUt33ugZUOT2U2tSoNaKEWKXAGz0BixZG+DusBNNABad6mqgoUj1S8dPGx1vy4mqtRc/n+wQ3trehoiQW6OQAAAABJRU5ErkJggg==", "base64")
 
-describe.skipIf(executablePath === undefined && !inCi)("the page in Chromium", () => {
+/** Opens a tab of `user` and records its page errors and console errors. */
+async function openTab(context: BrowserContext, user: string, errors: string[]): Promise<Page> {
+  const page = await context.newPage()
+  page.on("pageerror", (error) => errors.push(`pageerror: ${String(error)}`))
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`)
+  })
+  await page.goto(`${baseUrl()}/?user=${user}`)
+  return page
+}
+
+/** The wrangler dev log so far ("" when running against an external server). */
+async function wranglerLogText(): Promise<string> {
+  const log = inject("wranglerLog")
+  return log === "" ? "" : readFile(log, "utf8")
+}
+
+const titles = (page: Page): Promise<string[]> => page.locator("#todos li .title").allTextContents()
+
+describe.skipIf(executablePath === undefined && !inCi)("the React page in Chromium", () => {
   let browser: Browser
 
   beforeAll(async () => {
     if (executablePath === undefined) throw new Error("CI is set but no chromium binary was found (set CHROMIUM_PATH or install Debian's chromium)")
-    browser = await chromium.launch({
-      executablePath,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-    })
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS })
   })
   afterAll(async () => {
     await browser?.close()
   })
 
-  it("syncs a todo and an image across two tabs of one user", async () => {
+  it("two tabs of one user converge, see each other, share an image; admin and time travel render", async () => {
     const user = uniqueUser("erin").toLowerCase()
     const context = await browser.newContext({ viewport: { width: 1200, height: 820 } })
     const errors: string[] = []
-    const open = async (): Promise<Page> => {
-      const page = await context.newPage()
-      page.on("pageerror", (error) => errors.push(String(error)))
-      await page.goto(`${baseUrl()}/?user=${user}`)
-      return page
-    }
     try {
-      const [one, two] = [await open(), await open()]
+      const [one, two] = [await openTab(context, user, errors), await openTab(context, user, errors)]
       // Presence: each tab sees the other.
-      await expect.poll(() => one.locator("#presence").textContent(), { timeout: 15_000 }).toContain("1 other tab")
-      await expect.poll(() => two.locator("#presence").textContent(), { timeout: 15_000 }).toContain("1 other tab")
-      await expect.poll(() => one.locator("#live").textContent()).toBe("live")
+      await expect.poll(() => one.locator("#peer-count").textContent(), { timeout: 15_000 }).toBe("1 other tab")
+      await expect.poll(() => two.locator("#peer-count").textContent(), { timeout: 15_000 }).toBe("1 other tab")
 
       await one.fill("#title", "Buy oat milk")
       await one.click("#add button[type=submit]")
-      await expect.poll(() => two.locator("#todos li .title").allTextContents(), { timeout: 10_000 }).toEqual(["Buy oat milk"])
-      await expect.poll(() => one.locator("#sync").textContent()).toBe("synced")
+      expect(await titles(one)).toEqual(["Buy oat milk"]) // optimistic: there at once
+      await expect.poll(() => titles(two), { timeout: 10_000 }).toEqual(["Buy oat milk"])
+      await expect.poll(() => one.locator("#sync").textContent(), { timeout: 10_000 }).toBe("synced")
+      await expect.poll(() => one.locator("#todos li.pending").count()).toBe(0)
 
       await two.fill("#title", "Water the plants")
       await two.press("#title", "Enter")
-      await expect.poll(() => one.locator("#todos li .title").allTextContents(), { timeout: 10_000 }).toEqual(["Buy oat milk", "Water the plants"])
+      await expect.poll(() => titles(one), { timeout: 10_000 }).toEqual(["Buy oat milk", "Water the plants"])
 
       // Toggle in tab one, seen in tab two.
       await one.locator("#todos li").first().locator("input[type=checkbox]").click()
       await expect.poll(() => two.locator("#todos li").first().getAttribute("class"), { timeout: 10_000 }).toContain("done")
 
-      // Attach an image in tab two; tab one downloads it through the blob route.
+      // Attach an image in tab two; tab one gets the bytes through the blob route.
       const chooser = two.waitForEvent("filechooser")
       await two.locator("#todos li").nth(1).getByText("attach image").click()
       await (await chooser).setFiles({ name: "leaf.png", mimeType: "image/png", buffer: PNG })
+      await expect.poll(() => two.locator("#todos li img").count(), { timeout: 10_000 }).toBe(1)
       await expect.poll(() => one.locator("#todos li img").count(), { timeout: 10_000 }).toBe(1)
       await expect.poll(() => one.locator("#todos li img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(16)
 
-      // Admin view (live counts) and time travel.
+      // Admin view (live counts over serverLiveSelect) and time travel (snapshotAsOf).
       await one.fill("#admin-token", ADMIN_TOKEN)
       await one.click("#admin-form button")
       const countRow = one.locator("#counts tbody tr", { hasText: user })
@@ -95,6 +113,52 @@ describe.skipIf(executablePath === undefined && !inCi)("the page in Chromium", (
       await one.screenshot({ path: join(resultsDir, "two-tabs-one.png"), fullPage: true })
       await two.screenshot({ path: join(resultsDir, "two-tabs-two.png"), fullPage: true })
       expect(errors).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("a todo added offline survives a reload and lands exactly once when back online", async () => {
+    const user = uniqueUser("olga").toLowerCase()
+    const context = await browser.newContext({ viewport: { width: 1200, height: 820 } })
+    const errors: string[] = []
+    try {
+      const page = await openTab(context, user, errors)
+      await expect.poll(() => page.locator("#peer-count").textContent(), { timeout: 15_000 }).toBe("0 other tabs")
+
+      await context.setOffline(true)
+      await page.fill("#title", "Written on a train")
+      await page.press("#title", "Enter")
+      expect(await titles(page)).toEqual(["Written on a train"])
+      await expect.poll(() => page.locator("#sync").textContent()).toBe("1 pending")
+      await expect.poll(() => page.locator("#todos li.pending").count()).toBe(1)
+      await expect.poll(() => page.locator("#online").textContent(), { timeout: 15_000 }).toBe("offline")
+      await page.screenshot({ path: join(resultsDir, "offline-pending.png"), fullPage: true })
+
+      // Reload with the sync API still unreachable (the page itself must load): the todo and its
+      // pending mutation come back from IndexedDB before any network.
+      await context.route("**/sync/**", (route) => route.abort("internetdisconnected"))
+      await context.setOffline(false)
+      await page.reload()
+      await expect.poll(() => titles(page), { timeout: 10_000 }).toEqual(["Written on a train"])
+      await expect.poll(() => page.locator("#sync").textContent(), { timeout: 10_000 }).toBe("1 pending")
+
+      // Back online: it lands, exactly once (no duplicate refused by the server either).
+      const logBefore = await wranglerLogText()
+      await context.unroute("**/sync/**")
+      await page.evaluate(() => dispatchEvent(new Event("online")))
+      await expect.poll(() => page.locator("#sync").textContent(), { timeout: 30_000 }).toBe("synced")
+      const observer = new SyncClient(user)
+      await observer.pull()
+      expect(observer.snapshot().map((row) => row["title"])).toEqual(["Written on a train"])
+      expect(await titles(page)).toEqual(["Written on a train"])
+      const logAfter = await wranglerLogText()
+      if (logAfter !== "") expect(logAfter.slice(logBefore.length)).not.toContain('"kind":"mutation-error"')
+      await page.screenshot({ path: join(resultsDir, "offline-landed.png"), fullPage: true })
+
+      // Offline, the browser logs its failed requests as console errors; nothing else may appear.
+      const unexpected = errors.filter((error) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource|WebSocket connection to .* failed|Failed to fetch/.test(error))
+      expect(unexpected).toEqual([])
     } finally {
       await context.close()
     }
