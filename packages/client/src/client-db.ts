@@ -4,7 +4,7 @@
  * every chained call.
  */
 import type { AggregateExpr, AnySchema, AnyTable, Column, Condition, Db, InferRow, OrderTerm, Projection, ProjectionResult, SelectNode } from "@plasma/core"
-import type { LiveQuery } from "./live-registry-fallback.js"
+import type { LiveQuery } from "./live/index.js"
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {}
 type Joined<N, T extends AnyTable, Nullable extends boolean> = Simplify<N & { [K in T["$name"]]: Nullable extends true ? InferRow<T> | null : InferRow<T> }>
