@@ -39,6 +39,8 @@ import { OptimisticView, type DecodedPatch, type MutationRunner } from "./view/o
 
 /** How long a 404 from `GET /blob/:hash` is remembered, so a missing file is not re-fetched in a loop. */
 const MISSING_BLOB_TTL_MS = 30_000
+/** Pages one `pullOnce` follows at most (10,000 × the page size). */
+const MAX_PULL_PAGES = 10_000
 const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
 
 /** A fresh random id: 21 URL-safe characters (126 bits). */
@@ -308,7 +310,12 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
   async #pullPages(): Promise<void> {
     let staged: BaseRows | null = null
     for (let page = 0; ; page++) {
-      const response = await this.#request("pull", () => this.#http.pull(this.#clientID, this.#cookie, this.#options.pullPageSize))
+      const from = this.#cookie
+      const response = await this.#request("pull", () => this.#http.pull(this.#clientID, from, this.#options.pullPageSize))
+      if (response.hasMore && (response.cookie === from || page >= MAX_PULL_PAGES)) {
+        // Bounded: a server that says "more" without moving on must not spin this loop forever.
+        throw this.#report(new SyncClientError("pull-http", `pull answered hasMore without progress (cookie ${response.cookie}, page ${page + 1})`, { status: 200, code: "no-progress" }))
+      }
       const patch = decodePatch(this.#options.schema, response)
       if (response.reset === true || staged !== null) {
         staged ??= new BaseRows()

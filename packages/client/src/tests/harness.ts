@@ -91,6 +91,7 @@ export class Network {
       return new Response(JSON.stringify({ error: "internal", message: "injected" }), { status: fail.status, headers })
     }
     const response = await this.handler(request)
+    if (process.env.PLASMA_DEBUG !== undefined) console.error(request.method, url.pathname + url.search.slice(0, 200), response.status, request.method === "GET" ? await response.clone().text() : "")
     if (this.loseResponses?.(request) === true) {
       await response.body?.cancel()
       throw new TypeError("fetch failed (response lost)")
