@@ -11,4 +11,4 @@ export type {
 export type { SqlDialect } from "./sql-dialect.js"
 export { sqliteDialect, toCompileOnlyDialect } from "./sql-dialect.js"
 export type { ExecutorErrorCode, ExecutorErrorOptions } from "./executor-error.js"
-export { EXECUTOR_ERROR_HTTP_STATUS, ExecutorError, isExecutorError } from "./executor-error.js"
+export { EXECUTOR_ERROR_HTTP_STATUS, ExecutorError, isExecutorError, isTransientExecutorError } from "./executor-error.js"

@@ -40,6 +40,8 @@ export const PLASMA_ERROR_STATUS = {
   "version-compacted": 410,
   /** A serializable mutation kept conflicting; retry later. */
   "conflict-retry": 503,
+  /** The database kept failing (unreachable, overloaded, lost calls); nothing was lost, retry later. */
+  unavailable: 503,
   /** A blob is missing, malformed or refused. */
   "blob-invalid": 400,
   /** Something we did not expect. Never carries internals over the wire. */

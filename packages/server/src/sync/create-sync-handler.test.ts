@@ -1,5 +1,5 @@
 import { createBetterSqlite3 } from "@plasma/executors/testing"
-import type { SqlExecutor } from "@plasma/executors"
+import { ExecutorError, type SqlExecutor } from "@plasma/executors"
 import { describe, expect, it, vi } from "vitest"
 import { mutators, schema, SCHEMA_VERSION, testAuth } from "../tests/sync-worker/app.js"
 import { BASE_URL, identityHeaders, pullRequest, pushBody, pushRequest, ScriptedClient } from "../tests/sync-worker/scripted-client.js"
@@ -199,7 +199,8 @@ describe("createSyncHandler details", () => {
 
   it("answers 503 with Retry-After when serializable retries run out", async () => {
     const { executor } = await createBetterSqlite3()
-    const guardFailure = new Error("CHECK constraint failed: plasma_guard")
+    // What the real executor raises when a guard fires: its code and constraint, not its text, count.
+    const guardFailure = new ExecutorError("constraint-violation", "CHECK constraint failed: plasma_guard", { constraint: "plasma_guard" })
     let writes = 0
     const flaky: SqlExecutor = {
       dialect: executor.dialect,

@@ -238,6 +238,8 @@ export function createSyncHandler<S extends AnySchema, Ctx = AuthContext>(option
         details: { expected: result.gap.expected, got: result.gap.got },
       })
     }
+    // Part of the push committed (onPushed ran above), then the database kept failing: 503.
+    if (result.failure !== null) throw result.failure
     return jsonText(200, OK_BODY)
   }
 

@@ -8,6 +8,7 @@
  * go to `onError`.
  */
 import { PlasmaError } from "@plasma/core"
+import { isTransientExecutorError } from "@plasma/executors"
 
 const JSON_HEADERS = { "content-type": "application/json" } as const
 
@@ -22,6 +23,10 @@ export function errorResponse(error: unknown): Response {
   if (!(error instanceof PlasmaError) || error.status >= 500) {
     if (error instanceof PlasmaError && error.code === "conflict-retry") {
       return jsonText(503, '{"error":"conflict-retry","message":"too many concurrent writes; retry"}', { "retry-after": "1" })
+    }
+    // The database unreachable anywhere (a push, a pull, ensureSchema): nothing lost, retry.
+    if ((error instanceof PlasmaError && error.code === "unavailable") || isTransientExecutorError(error)) {
+      return jsonText(503, '{"error":"unavailable","message":"the database is unavailable; nothing was lost, retry"}', { "retry-after": "2" })
     }
     return jsonText(500, '{"error":"internal","message":"internal error"}')
   }

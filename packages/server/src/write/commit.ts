@@ -8,9 +8,14 @@
  * 2. the transaction's statements (origin stamps, row writes, client bookkeeping);
  * 3. clearing the origin row.
  * Guards run before the batch's own writes create change rows, so they only see others' commits.
+ *
+ * A failed batch is classified by the executor's error code and named constraint, never by
+ * message text: a guard's constraint → `conflict` / `blob-missing`; any other constraint →
+ * `constraint` (the mutation's fault); anything else → `error` (the database's side: a
+ * transient code, or a refusal such as a value it cannot bind; see `isTransientFailure`).
  */
 import { PlasmaError } from "@plasma/core"
-import { isExecutorError, type SqlExecutor, type SqlQuery } from "@plasma/executors"
+import { isExecutorError, isTransientExecutorError, type SqlExecutor, type SqlQuery } from "@plasma/executors"
 import { BLOB_GUARD, CONFLICT_GUARD } from "../schema/internal-tables.js"
 import type { ReadSet } from "./write-transaction.js"
 
@@ -23,11 +28,20 @@ export interface Origin {
 
 export const SERVER_ORIGIN: Origin = { clientGroupID: null, clientID: null, mutationID: null }
 
+/** Sets the whole origin row: who writes, and the time stamped on change rows and orphans. */
 export function originStatement(origin: Origin, now: number): SqlQuery {
   return {
     text: "INSERT OR REPLACE INTO _plasma_origin (id, client_group_id, client_id, mutation_id, now) VALUES (1, ?, ?, ?, ?)",
     params: [origin.clientGroupID, origin.clientID, origin.mutationID, now],
   }
+}
+
+/**
+ * Moves an origin row set by {@link originStatement} on to the next mutation of the same push:
+ * an in-place update of one column, cheaper than replacing the row (a delete and an insert).
+ */
+export function mutationStampStatement(mutationID: number): SqlQuery {
+  return { text: "UPDATE _plasma_origin SET mutation_id = ? WHERE id = 1", params: [mutationID] }
 }
 
 const CLEAR_ORIGIN: SqlQuery = { text: "DELETE FROM _plasma_origin", params: [] }
@@ -77,7 +91,8 @@ export type CommitOutcome =
    * - `conflict`: a serializability or exactly-once guard fired; re-run.
    * - `blob-missing`: a written FileRef has no bytes; the mutation's own fault.
    * - `constraint`: the database refused a row (unique, foreign key, check); the mutation's fault.
-   * - `error`: anything else (I/O, overload, a timeout); nobody's fault, never a reason to drop.
+   * - `error`: anything else, on the database's side: transient (I/O, overload, a lost
+   *   connection; never a reason to drop) or a refusal that may repeat (a value it cannot bind).
    */
   | { readonly ok: false; readonly reason: "conflict" | "blob-missing" | "constraint" | "error"; readonly error: unknown }
 
@@ -90,12 +105,28 @@ export async function commitBatch(executor: SqlExecutor, guards: readonly (SqlQu
     await executor.batch(queries, { changes: false })
     return { ok: true }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    if (message.includes(CONFLICT_GUARD)) return { ok: false, reason: "conflict", error }
-    if (message.includes(BLOB_GUARD)) return { ok: false, reason: "blob-missing", error }
-    if (isExecutorError(error, "constraint-violation")) return { ok: false, reason: "constraint", error }
+    if (isExecutorError(error, "constraint-violation")) {
+      if (error.constraint === CONFLICT_GUARD) return { ok: false, reason: "conflict", error }
+      if (error.constraint === BLOB_GUARD) return { ok: false, reason: "blob-missing", error }
+      return { ok: false, reason: "constraint", error }
+    }
     return { ok: false, reason: "error", error }
   }
+}
+
+/**
+ * `true` when a failure says the database could not serve the call (a transient executor
+ * code): retrying the same work later may succeed, and it never makes a mutation poison.
+ * Anything else the executor throws is an answer that the same work gets again.
+ */
+export function isTransientFailure(error: unknown): boolean {
+  return isTransientExecutorError(error)
+}
+
+/** Whether two failures are the same answer (same code, same text): a refusal that repeats. */
+export function isSameFailure(a: unknown, b: unknown): boolean {
+  if (!isExecutorError(a) || !isExecutorError(b)) return false
+  return a.code === b.code && a.message === b.message
 }
 
 /** Turns a failed commit into the error a caller sees. */
@@ -109,7 +140,12 @@ export function commitError(outcome: Exclude<CommitOutcome, { ok: true }>): Plas
   if (isExecutorError(outcome.error, "constraint-violation")) {
     return new PlasmaError("constraint-violation", `the write breaks a database constraint: ${outcome.error.message}`, { cause: outcome.error })
   }
-  return new PlasmaError("internal", "the write failed in the database", { cause: outcome.error })
+  return unavailableError(outcome.error)
+}
+
+/** The error of work the database kept failing (503 with `Retry-After`; nothing was lost). */
+export function unavailableError(cause: unknown): PlasmaError {
+  return new PlasmaError("unavailable", "the database kept failing; nothing was applied past this point, retry later", { cause })
 }
 
 /** How long a transaction waits for the isolate's write lock before going on without it. */
@@ -190,7 +226,11 @@ export async function withWriteLock<T>(executor: SqlExecutor, fn: () => Promise<
  */
 export const MAX_ATTEMPTS = 40
 
-/** Bound on attempts of a commit that failed for a reason outside the mutation (`error`). */
+/**
+ * Bound on attempts of work that failed on the database's side (`error`) before giving up:
+ * answering 503, or, for a refusal that repeated identically on every attempt of one
+ * mutation, dropping that mutation as poison.
+ */
 export const MAX_ERROR_ATTEMPTS = 3
 
 /**
