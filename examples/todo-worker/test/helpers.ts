@@ -237,12 +237,14 @@ export async function stats(): Promise<Stats> {
 }
 
 /**
- * Fires the Worker's `scheduled` handler the way `wrangler dev` offers it and waits until the
- * maintenance report of this run is visible.
+ * Fires the Worker's `scheduled` handler through `wrangler dev --test-scheduled`'s `/__scheduled`
+ * route and waits until the maintenance report of this run is visible. (With static assets
+ * configured, wrangler 4.86's `/cdn-cgi/handler/scheduled` answers "exception" without ever
+ * reaching the Worker; `/__scheduled` is served inside the Worker, after the asset lookup misses.)
  */
 export async function runCron(): Promise<NonNullable<Stats["lastMaintenance"]>> {
   const before = Date.now()
-  const response = await fetch(`${baseUrl()}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/30 * * * *")}`)
+  const response = await fetch(`${baseUrl()}/__scheduled?cron=${encodeURIComponent("*/30 * * * *")}`)
   if (response.status !== 200) throw new Error(`scheduled trigger answered ${response.status}: ${await response.text()}`)
   return eventually(async () => {
     const report = (await stats()).lastMaintenance

@@ -78,7 +78,7 @@ export async function startWranglerDev(log: string): Promise<WranglerDev> {
   const out = createWriteStream(log)
   const child = spawn(
     join(exampleDir, "node_modules/.bin/wrangler"),
-    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--persist-to", persistTo],
+    ["dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--persist-to", persistTo],
     { cwd: exampleDir, env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   )
   child.stdout?.pipe(out)
