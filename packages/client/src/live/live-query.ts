@@ -14,9 +14,8 @@
 import type { SelectNode } from "@plasma/core"
 import { computeDelta, type LiveDelta } from "./live-delta.js"
 import { LiveQueryError } from "./live-query-error.js"
-import type { ResultSource } from "./result-source.js"
+import type { ResolvedChanges, ResultSource } from "./result-source.js"
 import { sameRows, type Row } from "./row-identity.js"
-import type { ViewChanges } from "./view-reader.js"
 
 /**
  * A select kept up to date over the client's optimistic view.
@@ -126,7 +125,7 @@ export class LiveQueryState implements LiveQuery<Row> {
   }
 
   /** Brings the result up to date after `changes`. Returns `true` when it changed. */
-  apply(changes: ViewChanges): boolean {
+  apply(changes: ResolvedChanges): boolean {
     if (!this.#live || this.#current === undefined) return this.refresh()
     try {
       const next = this.#source.update(changes, this.#current)

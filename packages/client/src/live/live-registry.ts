@@ -20,6 +20,7 @@ import { PlasmaError, tablesOfSelect, validateQuery, type AnySchema, type Select
 import { createFullEvaluation } from "./full-evaluation.js"
 import { keyingOf } from "./live-delta.js"
 import { LiveQueryState, type LiveQuery, type LiveQueryHost } from "./live-query.js"
+import type { ChangedRow, ResolvedChanges } from "./result-source.js"
 import { createSortedWindow, isWindowShape } from "./sorted-window.js"
 import type { ViewChanges, ViewReader } from "./view-reader.js"
 
@@ -89,7 +90,7 @@ class Registry implements LiveRegistry, LiveQueryHost {
       this.#queue(changes)
       return
     }
-    this.#run(() => this.#affectedBy(changes).filter((q) => q.apply(changes)))
+    this.#run(() => this.#update(changes))
   }
 
   close(): void {
@@ -139,7 +140,7 @@ class Registry implements LiveRegistry, LiveQueryHost {
           this.report(new Error(`live queries: listeners kept notifying for ${MAX_NOTIFY_ROUNDS} rounds; the rest was dropped`))
           return
         }
-        changed = this.#affectedBy(queued).filter((q) => q.apply(queued))
+        changed = this.#update(queued)
       }
     } finally {
       this.#delivering = false
@@ -156,14 +157,22 @@ class Registry implements LiveRegistry, LiveQueryHost {
     }
   }
 
-  #affectedBy(changes: ViewChanges): LiveQueryState[] {
+  /** Updates the queries reading a changed table; returns those whose result changed. */
+  #update(changes: ViewChanges): LiveQueryState[] {
     const affected = new Set<LiveQueryState>()
+    const resolved = new Map<string, ChangedRow[]>()
     for (const [table, ids] of changes) {
-      if (ids.size === 0) continue
       const queries = this.#byTable.get(table)
-      if (queries !== undefined) for (const query of queries) affected.add(query)
+      if (ids.size === 0 || queries === undefined) continue
+      for (const query of queries) affected.add(query)
+      // Each id is looked up once for every query that reads the table.
+      resolved.set(
+        table,
+        Array.from(ids, (id) => ({ id, row: this.#view.get(table, id) })),
+      )
     }
-    return [...affected]
+    const all: ResolvedChanges = resolved
+    return [...affected].filter((query) => query.apply(all))
   }
 
   #attached(): LiveQueryState[] {

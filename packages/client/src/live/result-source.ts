@@ -5,7 +5,18 @@
  */
 import type { RowKeying } from "./live-delta.js"
 import type { Row } from "./row-identity.js"
-import type { ViewChanges } from "./view-reader.js"
+
+/** A changed id and its row in the view now (`undefined`: deleted). */
+export interface ChangedRow {
+  readonly id: string
+  readonly row: Readonly<Row> | undefined
+}
+
+/**
+ * One notification, with each changed id looked up in the view once for all queries (the
+ * registry resolves only the tables some attached query reads).
+ */
+export type ResolvedChanges = ReadonlyMap<string, readonly ChangedRow[]>
 
 /** The result maintenance of one live query. */
 export interface ResultSource {
@@ -20,7 +31,7 @@ export interface ResultSource {
    * The result after `changes` (which touch at least one table the query reads), given the
    * last result `previous`. Returns `previous` itself when the result did not change.
    */
-  update(changes: ViewChanges, previous: readonly Row[]): readonly Row[]
+  update(changes: ResolvedChanges, previous: readonly Row[]): readonly Row[]
   /** Releases incremental state; the next call is `evaluate`. */
   release(): void
 }

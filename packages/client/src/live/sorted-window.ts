@@ -9,13 +9,14 @@
  * Rules:
  * - The sort keys and the comparison are exactly `evaluateSelect`'s: a key is the column's SQL
  *   value (`toSqlValue`), compared with `compareSqlValues`, NULLs first ascending and last
- *   descending. The predicate is core's `matchesCondition`. Output rows are shaped like
+ *   descending. The predicate is core's `matchesCondition`, compiled once (`compileCondition`). Output rows are shaped like
  *   `evaluateSelect` shapes them (`fromSqlValue(toSqlValue(…))`, bytes copied).
  * - A change set of a few ids is applied id by id: the old entry is found by binary search and
  *   removed, the new row (if it still matches) is inserted by binary search. A larger one is
- *   applied in one pass: changed entries are dropped, the new ones sorted among themselves and
- *   merged in. That is O(n + k log k) for k changes, never worse than evaluating from scratch,
- *   so there is no fallback to a full evaluation here.
+ *   applied in one pass: changed entries are flagged and dropped while the list is copied, the
+ *   new ones are sorted among themselves and placed by binary search (few) or by a linear merge
+ *   (many). That is O(n + k log k) for k changes with at most min(k log n, n + k) comparisons,
+ *   never worse than evaluating from scratch, so there is no fallback to a full evaluation here.
  * - Positions below the first position a change touched keep their entries, so when that
  *   position is at or past `offset + limit` the window cannot have changed and nothing is
  *   shaped or compared.
@@ -26,8 +27,8 @@
  */
 import {
   compareSqlValues,
+  compareText,
   fromSqlValue,
-  matchesCondition,
   orderingOf,
   toSqlValue,
   type AnyColumn,
@@ -35,10 +36,11 @@ import {
   type SelectNode,
   type SqlValue,
 } from "@plasma/core"
+import { compileCondition } from "./compile-condition.js"
 import { keyingOf, rowKeyOf } from "./live-delta.js"
-import type { ResultSource } from "./result-source.js"
+import type { ChangedRow, ResultSource } from "./result-source.js"
 import { contentKey, freezeRow, reuseRows, sameContent, sameRows, type Row } from "./row-identity.js"
-import type { ViewChanges, ViewReader } from "./view-reader.js"
+import type { ViewReader } from "./view-reader.js"
 
 /**
  * Change sets up to this size are applied id by id (binary search + splice, each O(log n) plus a
@@ -69,6 +71,13 @@ interface Field {
   readonly alias: string
   readonly name: string
   readonly column: AnyColumn
+}
+
+/** `compareSqlValues`, with the two common cases (numbers, strings) answered without dispatch. */
+function compareValues(a: SqlValue, b: SqlValue): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0
+  if (typeof a === "string" && typeof b === "string") return a === b ? 0 : compareText(a, b)
+  return compareSqlValues(a, b)
 }
 
 function columnOf(schema: AnySchema, table: string, name: string): AnyColumn {
@@ -106,13 +115,13 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
 
   const compare = (a: readonly SqlValue[], b: readonly SqlValue[]): number => {
     for (let i = 0; i < sortKeys.length; i++) {
-      const c = compareSqlValues(a[i] as SqlValue, b[i] as SqlValue)
+      const c = compareValues(a[i] as SqlValue, b[i] as SqlValue)
       if (c !== 0) return c * (sortKeys[i] as SortKey).sign
     }
     return 0
   }
   const compareEntries = (a: Entry, b: Entry): number => compare(a.keys, b.keys)
-  const matches = (row: Readonly<Row>): boolean => matchesCondition(schema, table, node.where, row)
+  const matches = compileCondition(schema, table, node.where)
   const entryOf = (id: string, src: Readonly<Row>, replaced: Entry | undefined): Entry => ({
     id,
     src,
@@ -121,9 +130,8 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
     lend: replaced?.out ?? replaced?.lend,
     dead: false,
   })
-  /** The first index whose entry sorts at or after `keys`. */
-  const lowerBound = (keys: readonly SqlValue[]): number => {
-    let lo = 0
+  /** The first index (from `lo` on) whose entry sorts at or after `keys`. */
+  const lowerBound = (keys: readonly SqlValue[], lo = 0): number => {
     let hi = sorted.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
@@ -150,17 +158,15 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
   const windowEntries = (): Entry[] => sorted.slice(offset, end)
 
   /** Applies the changes one id at a time; returns the first position touched. */
-  const spliceEach = (ids: ReadonlySet<string>): number => {
+  const spliceEach = (changed: readonly ChangedRow[]): number => {
     let first = Number.POSITIVE_INFINITY
-    for (const id of ids) {
+    for (const { id, row: src } of changed) {
       const old = byId.get(id)
-      const src = view.get(table, id)
       if (old !== undefined && old.src === src) continue
       if (old !== undefined) {
         let at = lowerBound(old.keys)
         if (sorted[at] !== old) at = sorted.indexOf(old)
         sorted.splice(at, 1)
-        byId.delete(id)
         first = Math.min(first, at)
       }
       if (src !== undefined && matches(src)) {
@@ -169,46 +175,64 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
         sorted.splice(at, 0, entry)
         byId.set(id, entry)
         first = Math.min(first, at)
-      }
+      } else if (old !== undefined) byId.delete(id)
     }
     return first
   }
 
   /** Applies the changes in one filter-and-merge pass; returns the first position touched. */
-  const mergeAll = (ids: ReadonlySet<string>): number => {
+  const mergeAll = (changed: readonly ChangedRow[]): number => {
     const fresh: Entry[] = []
     let removed = 0
-    for (const id of ids) {
+    for (const { id, row: src } of changed) {
       const old = byId.get(id)
-      const src = view.get(table, id)
       if (old !== undefined && old.src === src) continue
       if (old !== undefined) {
         old.dead = true
         removed++
-        byId.delete(id)
       }
       if (src !== undefined && matches(src)) {
         const entry = entryOf(id, src, old)
         fresh.push(entry)
         byId.set(id, entry)
-      }
+      } else if (old !== undefined) byId.delete(id)
     }
     if (removed === 0 && fresh.length === 0) return Number.POSITIVE_INFINITY
     fresh.sort(compareEntries)
     const merged: Entry[] = []
     let first = Number.POSITIVE_INFINITY
-    let j = 0
-    for (const entry of sorted) {
-      while (j < fresh.length && compareEntries(fresh[j] as Entry, entry) < 0) {
-        if (first === Number.POSITIVE_INFINITY) first = merged.length
-        merged.push(fresh[j++] as Entry)
+    /** Copies the live entries of `sorted[from, to)` (no comparisons). */
+    const copy = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const entry = sorted[i] as Entry
+        if (!entry.dead) merged.push(entry)
+        else if (first === Number.POSITIVE_INFINITY) first = merged.length
       }
-      if (entry.dead) {
-        if (first === Number.POSITIVE_INFINITY) first = merged.length
-      } else merged.push(entry)
     }
-    if (j < fresh.length && first === Number.POSITIVE_INFINITY) first = merged.length
-    while (j < fresh.length) merged.push(fresh[j++] as Entry)
+    if (fresh.length * Math.log2(sorted.length + 2) < sorted.length) {
+      // Few new entries: find each one's place by binary search and copy the runs between.
+      let from = 0
+      for (const entry of fresh) {
+        const at = lowerBound(entry.keys, from)
+        copy(from, at)
+        if (first === Number.POSITIVE_INFINITY) first = merged.length
+        merged.push(entry)
+        from = at
+      }
+      copy(from, sorted.length)
+    } else {
+      let j = 0
+      for (let i = 0; i < sorted.length; i++) {
+        const entry = sorted[i] as Entry
+        while (j < fresh.length && compareEntries(fresh[j] as Entry, entry) < 0) {
+          if (first === Number.POSITIVE_INFINITY) first = merged.length
+          merged.push(fresh[j++] as Entry)
+        }
+        copy(i, i + 1)
+      }
+      if (j < fresh.length && first === Number.POSITIVE_INFINITY) first = merged.length
+      while (j < fresh.length) merged.push(fresh[j++] as Entry)
+    }
     sorted = merged
     return first
   }
@@ -237,9 +261,9 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
       return Object.freeze(rows)
     },
     update(changes, previous) {
-      const ids = changes.get(table)
-      if (ids === undefined || ids.size === 0) return previous
-      const first = ids.size <= SPLICE_LIMIT ? spliceEach(ids) : mergeAll(ids)
+      const changed = changes.get(table)
+      if (changed === undefined || changed.length === 0) return previous
+      const first = changed.length <= SPLICE_LIMIT ? spliceEach(changed) : mergeAll(changed)
       if (first >= end) return previous
       const window = windowEntries()
       let next = window.map(outputOf)
