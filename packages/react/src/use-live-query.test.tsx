@@ -63,7 +63,7 @@ describe("useLiveQuery", () => {
       { wrapper: providerFor(client) },
     )
     await waitFor(() => expect(screen.getByTestId("count").textContent).toBe("1"))
-    expect(counts.total).toBeGreaterThanOrEqual(2) // StrictMode subscribed, unsubscribed, subscribed again
+    // StrictMode rendered twice (and may have built the query twice); exactly one subscription is live.
     expect(counts.active).toBe(1)
     await act(() => client.mutate("addTodo", { id: "t2", title: "eggs", updatedAt: 2 }))
     expect(screen.getByTestId("count").textContent).toBe("2")
