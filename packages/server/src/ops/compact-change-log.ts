@@ -23,12 +23,19 @@
  *    or testing "a newer entry exists" per entry both cost 2–3× more on 1M entries (measured;
  *    see the README). Between batches pushes and pulls run.
  *
+ * 5. With `pruneTombstonesUpTo` (≤ `safeUpToVersion`, clamped with it, and below the newest
+ *    entry, which is never pruned: the head must not move down): the tombstone floor is raised
+ *    to it first (from then on a pull cookie below it gets a reset walk instead of a log
+ *    that lacks those deletes), then the `del` entries at or below it — by now the newest entry of
+ *    their row — are deleted in bounded batches too.
+ *
  * Concurrent compactions are safe: each deletes only entries superseded at or below its own
- * bound, and the newest entry at or below the larger bound is superseded under neither.
+ * bound, and the newest entry at or below the larger bound is superseded under neither; pruning
+ * removes only deletes, which no later put depends on.
  */
 import { PlasmaError } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
-import { ensureInternalTables, raiseFloorStatement, readHeadVersion } from "./change-log-meta.js"
+import { ensureInternalTables, raiseFloorStatement, readHeadVersion, TOMBSTONE_FLOOR_KEY } from "./change-log-meta.js"
 import { nextCompactionWindow } from "./compaction-plan.js"
 import { toRowVersion } from "./version-bound.js"
 
@@ -36,6 +43,12 @@ export interface CompactChangeLogOptions {
   readonly executor: SqlExecutor
   /** Entries at or below this `row_version` are folded. Pick it with `computeSafeCursor`. */
   readonly safeUpToVersion: number
+  /**
+   * Also drop deletes (tombstones) at or below this `row_version` (at most `safeUpToVersion`)
+   * and record it as the tombstone floor: pull cookies below it then get a paged reset (SPEC
+   * §8). Default: tombstones stay, so every old cookie converges without a reset.
+   */
+  readonly pruneTombstonesUpTo?: number
   /**
    * About how many log entries one delete statement covers. Default 50,000: a batch holds the
    * database for about a quarter second on 1M entries (file-backed SQLite), and few enough
@@ -46,7 +59,7 @@ export interface CompactChangeLogOptions {
 }
 
 export interface CompactChangeLogResult {
-  /** Entries deleted by this run. */
+  /** Entries deleted by this run (pruned tombstones included). */
   readonly removed: number
   /** Entries at or below the (clamped) bound that remain: one per row. */
   readonly kept: number
@@ -65,6 +78,8 @@ const KEEP_PAGE_SQL =
   "GROUP BY table_name, row_id ORDER BY table_name, row_id LIMIT ?"
 /** Where a batch of `n` entries after `from` ends: a primary-key range scan of n entries. */
 const BATCH_END_SQL = "SELECT row_version AS v FROM _plasma_changes WHERE row_version > ? AND row_version <= ? ORDER BY row_version LIMIT 1 OFFSET ?"
+/** A batch of pruned tombstones: the deletes in a `row_version` range. */
+export const PRUNE_BATCH_SQL = "DELETE FROM _plasma_changes WHERE row_version > ? AND row_version <= ? AND op = 'del'"
 /** The batched delete. */
 export const COMPACT_BATCH_SQL =
   "DELETE FROM _plasma_changes WHERE row_version > ? AND row_version <= ? AND row_version NOT IN (SELECT value FROM json_each(?))"
@@ -103,19 +118,40 @@ async function readKeepSet(executor: SqlExecutor, bound: number): Promise<Float6
   return keep.sorted()
 }
 
+/** Raises the tombstone floor to `bound`, then deletes the `del` entries at or below it in batches. */
+async function pruneTombstones(executor: SqlExecutor, bound: number, batchSize: number): Promise<number> {
+  await executor.run(raiseFloorStatement(bound, TOMBSTONE_FLOOR_KEY))
+  let removed = 0
+  let from = 0
+  while (from < bound) {
+    const end = await executor.all<{ v: number }>({ text: BATCH_END_SQL, params: [from, bound, batchSize - 1] })
+    const to = end[0] === undefined ? bound : Number(end[0].v)
+    removed += (await executor.run({ text: PRUNE_BATCH_SQL, params: [from, to] })).changes
+    from = to
+  }
+  return removed
+}
+
 /**
  * Compacts the change log up to `safeUpToVersion` (clamped to the newest version). Throws
  * `invalid-request` when the bound is not a row_version.
  * @example
  * const { removed, kept } = await compactChangeLog({ executor: fromD1(env.DB), safeUpToVersion: await computeSafeCursor(executor) })
  */
-export async function compactChangeLog({ executor, safeUpToVersion, batchSize = DEFAULT_BATCH_SIZE }: CompactChangeLogOptions): Promise<CompactChangeLogResult> {
+export async function compactChangeLog({ executor, safeUpToVersion, pruneTombstonesUpTo, batchSize = DEFAULT_BATCH_SIZE }: CompactChangeLogOptions): Promise<CompactChangeLogResult> {
   const requested = toRowVersion(safeUpToVersion, "safeUpToVersion")
+  const prune = pruneTombstonesUpTo === undefined ? 0 : toRowVersion(pruneTombstonesUpTo, "pruneTombstonesUpTo")
+  if (prune > requested) {
+    throw new PlasmaError("invalid-request", `pruneTombstonesUpTo (${prune}) must not exceed safeUpToVersion (${requested}): only folded entries can lose their tombstones`, {
+      details: { pruneTombstonesUpTo: prune, safeUpToVersion: requested },
+    })
+  }
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
     throw new PlasmaError("invalid-request", `batchSize must be a positive integer, got ${String(batchSize)}`)
   }
   await ensureInternalTables(executor)
-  const bound = Math.min(requested, await readHeadVersion(executor))
+  const head = await readHeadVersion(executor)
+  const bound = Math.min(requested, head)
   if (bound <= 0) return { removed: 0, kept: 0 }
   await executor.run(raiseFloorStatement(bound))
 
@@ -132,6 +168,10 @@ export async function compactChangeLog({ executor, safeUpToVersion, batchSize = 
     from = window.to
     keepIndex = window.nextKeepIndex
   }
+  // Never the newest entry of the log: the head would move down, and pulls read a cookie past
+  // the head as one from a restored database.
+  const pruneBound = Math.min(prune, bound, head - 1)
+  if (pruneBound > 0) removed += await pruneTombstones(executor, pruneBound, batchSize)
   const kept = await executor.all<{ n: number }>({ text: "SELECT COUNT(*) AS n FROM _plasma_changes WHERE row_version <= ?", params: [bound] })
   return { removed, kept: Number(kept[0]?.n ?? 0) }
 }

@@ -1,4 +1,4 @@
-import { isPlasmaError } from "@plasma/core"
+import { encodeCookie, isPlasmaError } from "@plasma/core"
 import { describe, expect, it } from "vitest"
 import { compactChangeLog } from "./compact-change-log.js"
 import { computeSafeCursor } from "./compute-safe-cursor.js"
@@ -28,17 +28,17 @@ describe("computeSafeCursor", () => {
     await expect(computeSafeCursor(executor, { activeWithinMs: -1 })).rejects.toSatisfy((e: unknown) => isPlasmaError(e, "invalid-request"))
   })
 
-  it("follows real pulls: compacting up to it never resets an active client", async () => {
+  it("follows real pulls: compacting and pruning tombstones up to it never resets an active client", async () => {
     const { executor } = await openSqlite()
     await executor.run({ text: "INSERT INTO users (id, name) VALUES ('a', '1'), ('b', '2')", params: [] })
-    const behind = await pullToEnd(executor, new Map(), null, 100, "behind") // records position 0 (came without a cookie)…
-    await pullToEnd(executor, behind.state, behind.cookie, 100, "behind") // …then its cookie, 2
+    // The first pull records the cookie it hands out, 2: the client is protected at once.
+    const behind = await pullToEnd(executor, new Map(), null, 100, "behind")
     await executor.run({ text: "UPDATE users SET name = 'x'", params: [] })
     await executor.run({ text: "UPDATE users SET name = 'y'", params: [] })
     const cursor = await computeSafeCursor(executor)
     expect(cursor).toBe(2)
-    await compactChangeLog({ executor, safeUpToVersion: cursor })
-    const next = await pullToEnd(executor, behind.state, 2, 100, "behind")
+    await compactChangeLog({ executor, safeUpToVersion: cursor, pruneTombstonesUpTo: cursor })
+    const next = await pullToEnd(executor, behind.state, encodeCookie(2), 100, "behind")
     expect(next.resets).toBe(0)
     expect([...(next.state.get("users") ?? new Map()).values()].map((v) => (v as { name: string }).name)).toEqual(["y", "y"])
   })

@@ -1,18 +1,19 @@
 /**
  * `computeSafeCursor`: the bound a scheduled compaction may use, from what clients hold.
  *
- * Each pull records the cookie the client came with as `last_pull_version` (what it provably
- * holds) and stamps `last_seen_at`. The lowest position among clients seen within the window is
- * the bound: compacting up to it changes nothing for any of them (they are all at or past it).
- * A client at position 0 or NULL (it never pulled with a cookie, or only pushed) does not pin
- * the bound: its next pull starts from the beginning, and the compacted log read from the start
- * is itself a full snapshot. With no active client holding a cookie, the head version is
- * returned: nobody is behind.
+ * Each pull records the cookie it hands out as `last_pull_version` (a reset walk's position
+ * included) and stamps `last_seen_at`, so a client is protected from its first pull on. The
+ * lowest position among clients seen within the window is the bound: compacting up to it, and
+ * pruning tombstones up to it, changes nothing any of them still has to read. A client at
+ * position 0 or NULL (it only pushed, or pulled an empty log) does not pin the bound: it holds
+ * nothing, and the log read from the start is itself a full snapshot. With no active client
+ * holding a cookie, the head version is returned: nobody is behind.
  *
- * The trade-off is the window. A client idle for longer than `activeWithinMs` is ignored; when it
- * comes back with an old cookie its first pull is a reset (a full snapshot instead of a delta),
- * which is correct but costs a full download. A longer window keeps more history (a bigger log,
- * slower pulls from scratch); a shorter one resets more returning clients.
+ * The trade-off is the window. A client idle for longer than `activeWithinMs` is ignored. Folding
+ * past its cookie costs it nothing (it jumps to the folded state); pruning tombstones past it
+ * means its next pull is a paged reset walk (a full download instead of a delta). A longer window
+ * keeps more tombstones (a bigger log, slower pulls from scratch); a shorter one resets more
+ * returning clients.
  */
 import { PlasmaError } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"

@@ -3,7 +3,7 @@
  * `userId`, `users`, a `markDone` mutator), databases on better-sqlite3 and D1, raw-SQL writes
  * whose change rows the capture triggers produce, and readers of the log and of client state.
  */
-import { boolean, decodeCookie, defineMutators, defineSchema, eq, id, int, text, table, type MutatorInput } from "@plasma/core"
+import { boolean, decodePullCookie, defineMutators, defineSchema, eq, id, int, text, table, type MutatorInput } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
 import { fromBetterSqlite3 } from "@plasma/executors/better-sqlite3"
 import { createMiniflareD1 } from "@plasma/executors/testing"
@@ -134,25 +134,33 @@ export async function readLog(executor: SqlExecutor): Promise<ChangeEntry[]> {
 /** A client's state in wire form: table → id → the JSON value it was sent. */
 export type WireState = Map<string, Map<string, unknown>>
 
-/** Pulls with `pullChanges` from `cookie` until `hasMore` is false, applying patches to `state`. */
-export async function pullToEnd(executor: SqlExecutor, state: WireState, cookie: number | null, limit: number, clientID = "c"): Promise<{ state: WireState; resets: number; cookie: number }> {
+/**
+ * Pulls with `pullChanges` from `cookie` until `hasMore` is false, applying patches to `state`
+ * like a client: `reset: true` pages are staged from empty and swapped in after the last page.
+ */
+export async function pullToEnd(executor: SqlExecutor, state: WireState, cookie: string | null, limit: number, clientID = "c"): Promise<{ state: WireState; resets: number; cookie: string }> {
   let current = cookie
   let resets = 0
   let s = state
+  let staged: WireState | null = null
   for (let guard = 0; guard < 10_000; guard++) {
-    const page = await pullChanges({ schema, executor, ctx: {}, clientGroupID: "g", clientID, cookie: current, limit })
-    if (page.reset === true) {
+    const page = await pullChanges({ schema, executor, ctx: {}, clientGroupID: "g", clientID, cookie: current === null ? null : decodePullCookie(current), limit })
+    if (page.reset === true && staged === null) {
       resets++
-      s = new Map()
+      staged = new Map()
     }
+    const target = staged ?? s
     for (const op of page.patch) {
-      let rows = s.get(op.table)
-      if (rows === undefined) s.set(op.table, (rows = new Map()))
+      let rows = target.get(op.table)
+      if (rows === undefined) target.set(op.table, (rows = new Map()))
       if (op.op === "put") rows.set(op.id, op.value)
       else rows.delete(op.id)
     }
-    current = decodeCookie(page.cookie)
-    if (!page.hasMore) return { state: s, resets, cookie: current }
+    current = page.cookie
+    if (!page.hasMore) {
+      if (staged !== null) s = staged
+      return { state: s, resets, cookie: current }
+    }
   }
   throw new Error("pull did not finish")
 }

@@ -1,47 +1,54 @@
 /**
- * Answering one pull: the change log after a cookie, filtered by read predicates, one page.
+ * Answering one pull: one page of the change log after a cookie, filtered by read predicates.
  *
  * Consistency: everything is read in ONE `executor.batch` (one atomic snapshot; one round trip on
- * D1): the compaction floor and the head version, the page, the group's `lastMutationIDs`, and the
- * upsert recording this client's pull position. Because `row_version` is commit order (SPEC §7.5),
- * a page ending at version v never misses a change that commits later with a version ≤ v.
+ * D1): the floors and the head version, the page, the previous entries of its rows (tables with a
+ * `read` predicate only), the group's `lastMutationIDs`, and the upsert recording this client's
+ * position. Because `row_version` is commit order (SPEC §7.5), a page ending at version v never
+ * misses a change that commits later with a version ≤ v.
  *
- * Paging: at most `limit` entries after the cookie, `hasMore` when more exist. The new cookie is
- * the version of the last entry examined (entries filtered out by a predicate count), or, for an
- * empty page, the incoming cookie.
+ * Paging: at most `limit` log entries after the start, whatever the cookie (none, old, reset);
+ * `hasMore` when more exist. The new cookie is the version of the last entry examined (entries
+ * filtered out by a predicate count), or, for an empty page, the start.
  *
- * Reset: when the cookie is below the compaction floor, compaction may have discarded entries the
- * client needs, so the answer says `reset: true` and starts from version 0: after compaction the
- * log up to the floor holds the newest entry of every row, i.e. a full snapshot, and the client
- * replaces its state with it. That first page is not cut at `limit` before the floor: it carries
- * the whole compacted prefix. Otherwise a reset drained in pages would hand out cookies that are
- * themselves below the floor, and the next page would reset again, forever. A pull without a
- * cookie is extended to the floor likewise (without `reset`: the client has nothing to replace).
- * So after compaction, no cookie below the floor is ever issued again.
+ * Where the page starts: see `pull-start.ts`. A cookie below the compaction floor is served like
+ * any other (compaction keeps the newest entry of every row, tombstones included). A cookie below
+ * the tombstone floor or past the head starts a reset walk: pages of the log from version 0, each
+ * with `reset: true`, their cookies marked "resetting" so the walk goes on to the head and never
+ * starts over; the page with `hasMore: false` ends the walk (plain cookie), and the client swaps
+ * the staged pages in then. The walk needs no snapshot query: after compaction the log is the
+ * newest entry per row, and replaying it from empty gives the current state.
  *
- * Failure handling: a cookie above the head version was not issued by this database (tampered,
- * or from another deployment) and is `invalid-request`; its position is not recorded.
+ * Position: `last_pull_version` records the cookie handed out (a walk's position included), so
+ * `computeSafeCursor` protects a client from its first pull on: compaction and tombstone
+ * pruning up to it never cut into what the client still has to read.
  *
- * Read predicates: entries of tables without a `read` predicate are never parsed; their stored
- * JSON (produced by SQLite's `json_object` in the capture triggers, so valid JSON) is spliced into
- * the response text as is. Only entries of tables with a predicate are parsed, to run it; a put
- * that fails it goes out as a `del` (the client may hold an older, readable version), and
- * deletes always go out.
+ * Read predicates (`change-visibility.ts`): a change the client may not read is not sent, not
+ * even as a `del`; a `del` goes out when the row was readable before the change (its previous
+ * entry in the log) and is not after. A predicate that throws denies, so one bad row cannot wedge
+ * every pull past it. Entries of tables without a predicate are never parsed: their stored JSON
+ * (SQLite's `json_object` in the capture triggers, so valid JSON) is spliced into the answer.
  */
-import { encodeCookie, PlasmaError, rowFromChangeJson, syncedTables, type AnySchema, type AnyTable, type AuthContext, type PatchOperation, type PullResponse } from "@plasma/core"
+import { encodeCookie, PlasmaError, rowFromChangeJson, syncedTables, type AnySchema, type AnyTable, type AuthContext, type PatchOperation, type PullCookie, type PullResponse } from "@plasma/core"
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
+import { FLOOR_SQL, TOMBSTONE_FLOOR_KEY } from "../ops/change-log-meta.js"
 import { META_KEYS } from "../schema/internal-tables.js"
+import { visibleOperation, type PreviousEntry } from "./change-visibility.js"
+import { planPullStart, pullStartParams, pullStartSql } from "./pull-start.js"
 
-export interface PullChangesOptions {
+export interface PullChangesOptions<Ctx = AuthContext> {
   readonly schema: AnySchema
   readonly executor: SqlExecutor
   /** What `auth` returned; the `read` predicates see it. */
-  readonly ctx: AuthContext
+  readonly ctx: Ctx
   readonly clientGroupID: string
   readonly clientID: string
-  /** The decoded incoming cookie; `null` pulls from the start. */
-  readonly cookie: number | null
-  /** Most entries in the page (the compacted prefix of a reset page excepted). */
+  /**
+   * The decoded incoming cookie (`decodePullCookie`); a number is a plain cookie at that
+   * version; `null` pulls from the start.
+   */
+  readonly cookie: PullCookie | number | null
+  /** Most log entries in the page. */
   readonly limit: number
   /** Unix ms recorded as the client's `last_seen_at`. Default `Date.now()`. */
   readonly now?: number
@@ -54,6 +61,7 @@ export interface PullChanges {
   readonly patch: readonly PatchOperation[]
   readonly lastMutationIDs: Readonly<Record<string, number>>
   readonly hasMore: boolean
+  /** Set on every page of a reset walk; the page with `hasMore: false` is the walk's last. */
   readonly reset?: true
   /** Number of entries in `patch`. */
   readonly changes: number
@@ -64,44 +72,63 @@ export interface PullChanges {
   toJSON(): PullResponse
 }
 
+type ReadPredicate = (ctx: unknown, row: Record<string, unknown>) => boolean
+
 interface TablePlan {
   /** `"table":"<name>"` with the name JSON-escaped, ready to splice. */
   readonly tableField: string
   readonly table: AnyTable
-  readonly read: ((ctx: AuthContext, row: Record<string, unknown>) => boolean) | undefined
+  readonly read: ReadPredicate | undefined
 }
 
-const plans = new WeakMap<AnySchema, Map<string, TablePlan>>()
+interface SchemaPlan {
+  readonly tables: ReadonlyMap<string, TablePlan>
+  /** JSON list of the tables with a `read` predicate (bound into the previous-entry query). */
+  readonly guarded: string
+  readonly hasGuarded: boolean
+}
+
+const plans = new WeakMap<AnySchema, SchemaPlan>()
 
 /** Per schema, once: which table names are sent, and how. */
-function planOf(schema: AnySchema): Map<string, TablePlan> {
+function planOf(schema: AnySchema): SchemaPlan {
   let plan = plans.get(schema)
   if (plan === undefined) {
-    plan = new Map()
+    const tables = new Map<string, TablePlan>()
+    const guarded: string[] = []
     for (const table of syncedTables(schema)) {
-      const read = table.$options.auth?.read as TablePlan["read"]
-      plan.set(table.$name, { tableField: `"table":${JSON.stringify(table.$name)}`, table, read })
+      const read = table.$options.auth?.read as ReadPredicate | undefined
+      if (read !== undefined) guarded.push(table.$name)
+      tables.set(table.$name, { tableField: `"table":${JSON.stringify(table.$name)}`, table, read })
     }
+    plan = { tables, guarded: JSON.stringify(guarded), hasGuarded: guarded.length > 0 }
     plans.set(schema, plan)
   }
   return plan
 }
 
-/** The compaction floor, 0 when nothing was ever compacted. */
-const FLOOR_SQL = "COALESCE((SELECT CAST(value AS INTEGER) FROM _plasma_meta WHERE key = ?), 0)"
 const HEAD_SQL = "(SELECT COALESCE(MAX(row_version), 0) FROM _plasma_changes)"
-const COLUMNS = "row_version, table_name, row_id, op, value"
+const START_SQL = pullStartSql(HEAD_SQL, FLOOR_SQL)
+/** Parameters of START_SQL: the cookie's four, the tombstone floor's key after the third. */
+const startParams = (cookie: PullCookie | null): unknown[] => {
+  const [v, r, v2, v3] = pullStartParams(cookie)
+  return [v, r, v2, TOMBSTONE_FLOOR_KEY, v3]
+}
 
-const HEAD_QUERY = `SELECT ${FLOOR_SQL} AS floor, ${HEAD_SQL} AS head`
-// The compacted prefix: from 0 up to the floor, only when the pull starts below the floor.
-const PREFIX_QUERY = `SELECT ${COLUMNS} FROM _plasma_changes WHERE ? < ${FLOOR_SQL} AND row_version <= ${FLOOR_SQL} ORDER BY row_version`
-// The page proper: after the cookie, or after the floor when the prefix covered up to it.
-const PAGE_QUERY = `SELECT ${COLUMNS} FROM _plasma_changes WHERE row_version > MAX(?, ${FLOOR_SQL}) ORDER BY row_version LIMIT ?`
-const CLIENTS_QUERY = "SELECT client_id, last_mutation_id FROM _plasma_client_mutations WHERE client_group_id = ?"
-// Records what the client provably holds (the incoming cookie), unless the cookie is foreign.
-const POSITION_QUERY =
+const BOUNDS_QUERY = `SELECT ${FLOOR_SQL} AS floor, ${FLOOR_SQL} AS tombstones, ${HEAD_SQL} AS head`
+const PAGE_SQL = `SELECT row_version, table_name, row_id, op, value FROM _plasma_changes WHERE row_version > ${START_SQL} ORDER BY row_version LIMIT ?`
+/** Per page entry of a guarded table: its row's previous entry (absent when it has none). */
+const PREVIOUS_SQL =
+  `SELECT c.row_version AS v, p.op AS op, p.value AS value FROM (SELECT row_version, table_name, row_id FROM _plasma_changes ` +
+  `WHERE row_version > ${START_SQL} ORDER BY row_version LIMIT ?) c ` +
+  "JOIN _plasma_changes p ON p.row_version = (SELECT MAX(q.row_version) FROM _plasma_changes q " +
+  "WHERE q.table_name = c.table_name AND q.row_id = c.row_id AND q.row_version < c.row_version) " +
+  "WHERE c.table_name IN (SELECT value FROM json_each(?))"
+const CLIENTS_SQL = "SELECT client_id, last_mutation_id FROM _plasma_client_mutations WHERE client_group_id = ?"
+/** Records the cookie handed out: the last entry of the page (at most `limit`), else the start. */
+const POSITION_SQL =
   "INSERT INTO _plasma_client_mutations (client_group_id, client_id, last_mutation_id, last_pull_version, last_seen_at) " +
-  `SELECT ?, ?, 0, ?, ? WHERE ? <= ${HEAD_SQL} ` +
+  `SELECT ?, ?, 0, COALESCE((SELECT MAX(row_version) FROM (SELECT row_version FROM _plasma_changes WHERE row_version > ${START_SQL} ORDER BY row_version LIMIT ?)), ${START_SQL}), ? ` +
   "ON CONFLICT (client_group_id, client_id) DO UPDATE SET last_pull_version = excluded.last_pull_version, last_seen_at = excluded.last_seen_at"
 
 interface ChangeRow {
@@ -142,84 +169,98 @@ class PullPage implements PullChanges {
   }
 }
 
-/** Appends the patch entries of `rows` to `out`; returns the new text and the count. */
-function appendRows(rows: readonly ChangeRow[], plan: Map<string, TablePlan>, ctx: AuthContext, out: string, first: boolean): { text: string; count: number } {
-  let text = out
-  let count = 0
-  let needComma = !first
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as ChangeRow
-    const table = plan.get(row.table_name)
-    if (table === undefined) continue // a table the schema no longer has, or a local-only one
-    let entry: string
-    if (row.op === "put" && row.value !== null) {
-      let readable = true
-      if (table.read !== undefined) {
-        // A predicate that throws denies: one bad row must not wedge every pull past it.
-        try {
-          const value = JSON.parse(row.value) as Record<string, unknown>
-          readable = table.read(ctx, rowFromChangeJson(table.table, value)) === true
-        } catch {
-          readable = false
-        }
-      }
-      entry = readable
-        ? `{"op":"put",${table.tableField},"id":${JSON.stringify(row.row_id)},"value":${row.value}}`
-        : `{"op":"del",${table.tableField},"id":${JSON.stringify(row.row_id)}}`
-    } else {
-      entry = `{"op":"del",${table.tableField},"id":${JSON.stringify(row.row_id)}}`
-    }
-    text += needComma ? "," + entry : entry
-    needComma = true
-    count++
+/** Whether `read` admits the stored change JSON `value`; a throwing predicate denies. */
+function readable(table: TablePlan, ctx: unknown, value: string | null): boolean {
+  if (table.read === undefined || value === null) return value !== null
+  try {
+    return table.read(ctx, rowFromChangeJson(table.table, JSON.parse(value) as Record<string, unknown>)) === true
+  } catch {
+    return false
   }
-  return { text, count }
+}
+
+interface PatchContext {
+  readonly tables: ReadonlyMap<string, TablePlan>
+  readonly ctx: unknown
+  /** Previous entry per page version (guarded tables only; absent: none in the log). */
+  readonly previous: ReadonlyMap<number, { readonly op: string; readonly value: string | null }>
+  /** Entries at or below this version may have lost their previous entries to compaction. */
+  readonly compactionFloor: number
+  /** The client may hold rows from before the page (a cookie > 0, not a reset walk). */
+  readonly holdsEarlierState: boolean
+}
+
+/** The patch entries of `rows`, as JSON text, and their count. */
+function patchOf(rows: readonly ChangeRow[], context: PatchContext): { text: string; count: number } {
+  const parts: string[] = []
+  for (const row of rows) {
+    const table = context.tables.get(row.table_name)
+    if (table === undefined) continue // a table the schema no longer has, or a local-only one
+    const op = row.op === "put" && row.value !== null ? "put" : "del"
+    let sent: "put" | "del" | null = op
+    if (table.read !== undefined) {
+      const version = Number(row.row_version)
+      const before = context.previous.get(version)
+      let previous: PreviousEntry
+      if (before !== undefined) previous = { readable: before.op === "put" && readable(table, context.ctx, before.value) }
+      else previous = context.holdsEarlierState && version <= context.compactionFloor ? "compacted" : "none"
+      sent = visibleOperation({ op, readable: op === "put" && readable(table, context.ctx, row.value), previous })
+    }
+    if (sent === null) continue
+    const id = JSON.stringify(row.row_id)
+    parts.push(sent === "put" ? `{"op":"put",${table.tableField},"id":${id},"value":${row.value as string}}` : `{"op":"del",${table.tableField},"id":${id}}`)
+  }
+  return { text: parts.join(","), count: parts.length }
+}
+
+function toPullCookie(cookie: PullCookie | number | null): PullCookie | null {
+  if (cookie === null || typeof cookie === "object") return cookie
+  return { version: cookie, resetting: false }
 }
 
 /**
  * Reads one page of changes for a client and records its pull position.
- * Throws `invalid-request` for a cookie above the newest `row_version`.
  * @example
  * const page = await pullChanges({ schema, executor, ctx, clientGroupID: "g", clientID: "c", cookie: null, limit: 1000 })
  * return new Response(page.body, { headers: { "content-type": "application/json" } })
  */
-export async function pullChanges(options: PullChangesOptions): Promise<PullChanges> {
-  const { schema, executor, ctx, clientGroupID, clientID, cookie, limit } = options
+export async function pullChanges<Ctx = AuthContext>(options: PullChangesOptions<Ctx>): Promise<PullChanges> {
+  const { schema, executor, ctx, clientGroupID, clientID, limit } = options
   if (!Number.isSafeInteger(limit) || limit < 1) throw new PlasmaError("invalid-request", `pull limit must be a positive integer, got ${String(limit)}`)
-  const from = cookie ?? 0
-  const key = META_KEYS.compactionFloor
-  const queries: SqlQuery[] = [
-    { text: HEAD_QUERY, params: [key] },
-    { text: PREFIX_QUERY, params: [from, key, key] },
-    { text: PAGE_QUERY, params: [from, key, limit + 1] },
-    { text: CLIENTS_QUERY, params: [clientGroupID] },
-    { text: POSITION_QUERY, params: [clientGroupID, clientID, from, options.now ?? Date.now(), from] },
-  ]
-  const [headResult, prefixResult, pageResult, clientsResult] = await executor.batch(queries)
-  const floor = Number(headResult?.rows[0]?.floor ?? 0)
-  const head = Number(headResult?.rows[0]?.head ?? 0)
-  if (from > head) {
-    throw new PlasmaError("invalid-request", `the cookie points at version ${from}, past the newest change (${head}); it was not issued by this server`)
+  const cookie = toPullCookie(options.cookie)
+  if (cookie !== null && (!Number.isSafeInteger(cookie.version) || cookie.version < 0)) {
+    throw new PlasmaError("invalid-request", `a cookie's version must be a safe integer ≥ 0, got ${String(cookie.version)}`)
   }
-  const prefix = (prefixResult?.rows ?? []) as unknown as readonly ChangeRow[]
+  const plan = planOf(schema)
+  const start = startParams(cookie)
+  const queries: SqlQuery[] = [
+    { text: BOUNDS_QUERY, params: [META_KEYS.compactionFloor, TOMBSTONE_FLOOR_KEY] },
+    { text: PAGE_SQL, params: [...start, limit + 1] },
+    { text: CLIENTS_SQL, params: [clientGroupID] },
+    { text: POSITION_SQL, params: [clientGroupID, clientID, ...start, limit, ...start, options.now ?? Date.now()] },
+  ]
+  if (plan.hasGuarded) queries.push({ text: PREVIOUS_SQL, params: [...start, limit, plan.guarded] })
+  const [boundsResult, pageResult, clientsResult, , previousResult] = await executor.batch(queries)
+  const bounds = boundsResult?.rows[0]
+  const compactionFloor = Number(bounds?.floor ?? 0)
+  const { from, resetting } = planPullStart(cookie, { head: Number(bounds?.head ?? 0), tombstoneFloor: Number(bounds?.tombstones ?? 0) })
+
   let page = (pageResult?.rows ?? []) as unknown as readonly ChangeRow[]
   const hasMore = page.length > limit
   if (hasMore) page = page.slice(0, limit)
-  const reset = cookie !== null && cookie < floor
+  const previous = new Map<number, { op: string; value: string | null }>()
+  for (const row of previousResult?.rows ?? []) previous.set(Number(row.v), { op: String(row.op), value: row.value === null ? null : String(row.value) })
+  const patch = patchOf(page, { tables: plan.tables, ctx, previous, compactionFloor, holdsEarlierState: !resetting && from > 0 })
 
-  const plan = planOf(schema)
-  const a = appendRows(prefix, plan, ctx, "", true)
-  const b = appendRows(page, plan, ctx, a.text, a.count === 0)
-  const last = page[page.length - 1] ?? prefix[prefix.length - 1]
-  // An empty page keeps the cookie, but never below the floor (see "Reset" above).
-  const version = last === undefined ? Math.max(from, floor) : Number(last.row_version)
-
+  const last = page[page.length - 1]
+  const version = last === undefined ? from : Number(last.row_version)
   const lastMutationIDs: Record<string, number> = Object.create(null) as Record<string, number>
   for (const row of clientsResult?.rows ?? []) lastMutationIDs[String(row.client_id)] = Number(row.last_mutation_id)
 
-  const newCookie = encodeCookie(version)
+  // Inside a walk every cookie but the last says "resetting"; the last page's plain cookie ends it.
+  const newCookie = encodeCookie(version, { resetting: resetting && hasMore })
   const body =
-    `{"cookie":"${newCookie}","patch":[${b.text}],"lastMutationIDs":${JSON.stringify(lastMutationIDs)},"hasMore":${hasMore}` +
-    (reset ? `,"reset":true}` : "}")
-  return new PullPage({ cookie: newCookie, lastMutationIDs, hasMore, reset, changes: a.count + b.count, version, body })
+    `{"cookie":"${newCookie}","patch":[${patch.text}],"lastMutationIDs":${JSON.stringify(lastMutationIDs)},"hasMore":${hasMore}` +
+    (resetting ? `,"reset":true}` : "}")
+  return new PullPage({ cookie: newCookie, lastMutationIDs, hasMore, reset: resetting, changes: patch.count, version, body })
 }

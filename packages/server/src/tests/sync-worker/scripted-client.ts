@@ -1,7 +1,7 @@
 /**
  * A scripted sync client for tests: builds push and pull `Request`s the way a real client would,
  * numbers its mutations, keeps its cookie, and keeps a local copy of the rows it was sent by
- * applying each pull's patch (replacing everything on `reset`). It knows nothing of the server
+ * applying each pull's patch (staging a reset walk and swapping it in after its last page). It knows nothing of the server
  * but the wire format, and validates every pull answer with core's response schema.
  */
 import { pullResponseSchema, type PullResponse } from "@plasma/core"
@@ -65,6 +65,8 @@ export class ScriptedClient {
   cookie: string | undefined
   /** table → id → row as sent. */
   readonly rows = new Map<string, Map<string, Record<string, unknown>>>()
+  /** The pages of a reset walk under way, not yet swapped in. */
+  staged: Map<string, Map<string, Record<string, unknown>>> | null = null
   lastMutationIDs: Record<string, number> = {}
   /** Every pull answer, in order. */
   readonly pulls: PullResponse[] = []
@@ -94,12 +96,19 @@ export class ScriptedClient {
     if (response.status !== 200) throw new Error(`pull answered ${response.status}: ${await response.text()}`)
     if (response.headers.get("content-type") !== "application/json") throw new Error("pull answer is not JSON")
     const answer = pullResponseSchema.parse(await response.json())
-    if (answer.reset === true) this.rows.clear()
+    // A reset walk is staged from empty and swapped in after its last page (hasMore false).
+    if (answer.reset === true && this.staged === null) this.staged = new Map()
+    const target = this.staged ?? this.rows
     for (const op of answer.patch) {
-      let table = this.rows.get(op.table)
-      if (table === undefined) this.rows.set(op.table, (table = new Map()))
+      let table = target.get(op.table)
+      if (table === undefined) target.set(op.table, (table = new Map()))
       if (op.op === "put") table.set(op.id, op.value)
       else table.delete(op.id)
+    }
+    if (!answer.hasMore && this.staged !== null) {
+      this.rows.clear()
+      for (const [name, rows] of this.staged) this.rows.set(name, rows)
+      this.staged = null
     }
     this.cookie = answer.cookie
     this.lastMutationIDs = answer.lastMutationIDs

@@ -5,7 +5,7 @@
  * its database, and the hook events (`onPushed`, `onError`, `onMetric`) recorded since the last
  * call. One database serves the whole suite: each test uses its own client, user and row ids.
  */
-import { encodeCookie, decodeCookie, errorBodySchema } from "@plasma/core"
+import { encodeCookie, decodeCookie, decodePullCookie, errorBodySchema } from "@plasma/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { SCHEMA_VERSION } from "./app.js"
 import { BASE_URL, identityHeaders, pullRequest, pushBody, pushRequest, ScriptedClient, type Identity, type Send } from "./scripted-client.js"
@@ -204,10 +204,12 @@ export function describeSyncScenarios(name: string, createSubject: () => Promise
       expect(mine(bob)).toEqual([b1])
       await alice.pull()
       expect(alice.rows.get("todos")?.get(aShared)).toMatchObject({ shared: false })
-      // Deletes always go out.
+      // A delete of a row alice could never read tells her nothing, not even its id.
       await bob.push([{ name: "deleteTodo", args: { id: b1 } }])
       const afterDelete = await alice.pull()
-      expect(afterDelete.patch).toContainEqual({ op: "del", table: "todos", id: b1 })
+      expect(afterDelete.patch.map((op) => op.id)).not.toContain(b1)
+      // Bob held it: he hears of the delete.
+      expect((await bob.pull()).patch).toContainEqual({ op: "del", table: "todos", id: b1 })
     })
 
     it("returns lastMutationIDs for every client of the group, and only of the group", async () => {
@@ -272,7 +274,7 @@ export function describeSyncScenarios(name: string, createSubject: () => Promise
         ["a path outside basePath", () => new Request("http://sync.test/push", { method: "POST", headers: identityHeaders(id), body: JSON.stringify(valid()) }), 404, "not-found"],
         ["a malformed cookie", () => pullRequest(id, { cookie: "c1:garbage!" }), 400, "invalid-request"],
         ["a cookie of another format", () => pullRequest(id, { cookie: "c1:" + btoa('{"0":"01"}') }), 400, "invalid-request"],
-        ["a tampered cookie past the newest change", async () => pullRequest(id, { cookie: encodeCookie((await head()) + 1000) }), 400, "invalid-request"],
+        ["a cookie with an unknown field", () => pullRequest(id, { cookie: "c1:" + btoa('{"0":"1","reset":true}') }), 400, "invalid-request"],
         ["a negative limit", () => pullRequest(id, { limit: "-5" }), 400, "invalid-request"],
         ["a zero limit", () => pullRequest(id, { limit: "0" }), 400, "invalid-request"],
         ["a huge limit", () => pullRequest(id, { limit: "1000000" }), 400, "invalid-request"],
@@ -324,7 +326,9 @@ export function describeSyncScenarios(name: string, createSubject: () => Promise
 
       expect((await send(pullRequest(id, { limit: "3" }))).status).toBe(200)
       events = await subject.events()
-      expect(events).toMatchObject([{ type: "metric", kind: "pull", ok: true, status: 200, changes: 3, hasMore: true }])
+      // `changes` counts what was sent: at most the limit (rows this user may not read are left out).
+      expect(events).toMatchObject([{ type: "metric", kind: "pull", ok: true, status: 200, hasMore: true }])
+      expect(Number(events[0]?.changes)).toBeLessThanOrEqual(3)
 
       expect((await send(pullRequest(id, {}, { "x-auth": "deny" }))).status).toBe(401)
       events = await subject.events()
@@ -350,23 +354,26 @@ export function describeSyncScenarios(name: string, createSubject: () => Promise
       const started = Date.now()
       await client.pull(5)
       let rows = await subject.rawQuery("SELECT last_mutation_id, last_pull_version, last_seen_at FROM _plasma_client_mutations WHERE client_group_id = ? AND client_id = ?", [id.group, id.client])
-      // A client that never pushed gets a row with last_mutation_id 0; it provably holds nothing yet.
-      expect(rows).toHaveLength(1)
-      expect(rows[0]).toMatchObject({ last_mutation_id: 0, last_pull_version: 0 })
-      expect(Number(rows[0]?.last_seen_at)).toBeGreaterThanOrEqual(started - 5)
+      // A client that never pushed gets a row with last_mutation_id 0, and the position is the
+      // cookie it was handed, so computeSafeCursor protects it from its first pull on.
       const firstCookie = decodeCookie(client.cookie ?? "")
+      expect(firstCookie).toBeGreaterThan(0)
+      expect(rows).toHaveLength(1)
+      expect(rows[0]).toMatchObject({ last_mutation_id: 0, last_pull_version: firstCookie })
+      expect(Number(rows[0]?.last_seen_at)).toBeGreaterThanOrEqual(started - 5)
       await client.pull(5)
+      const secondCookie = decodeCookie(client.cookie ?? "")
       rows = await subject.rawQuery("SELECT last_pull_version FROM _plasma_client_mutations WHERE client_group_id = ? AND client_id = ?", [id.group, id.client])
-      expect(rows).toEqual([{ last_pull_version: firstCookie }])
+      expect(rows).toEqual([{ last_pull_version: secondCookie }])
       // Pushing keeps the recorded position.
       await client.push([{ name: "addNote", args: { id: fresh("n"), body: "pos" } }])
       rows = await subject.rawQuery("SELECT last_mutation_id, last_pull_version FROM _plasma_client_mutations WHERE client_group_id = ? AND client_id = ?", [id.group, id.client])
-      expect(rows).toEqual([{ last_mutation_id: 1, last_pull_version: firstCookie }])
+      expect(rows).toEqual([{ last_mutation_id: 1, last_pull_version: secondCookie }])
     })
 
-    it("answers a cookie below the compaction floor with reset and a full snapshot that converges", async () => {
-      const id = who()
-      const client = new ScriptedClient(send, id)
+    /** A client that pulled everything, then other clients change things while it is away. */
+    async function clientAway(): Promise<{ client: ScriptedClient; cookie: number; gone: string; edited: string }> {
+      const client = new ScriptedClient(send, who())
       const [keep, gone, edited] = [fresh("n"), fresh("n"), fresh("n")]
       await client.push([
         { name: "addNote", args: { id: keep, body: "keep" } },
@@ -375,34 +382,61 @@ export function describeSyncScenarios(name: string, createSubject: () => Promise
       ])
       await client.pullAll()
       const cookie = decodeCookie(client.cookie ?? "")
-      // While the client is away: a delete, an edit, more rows.
       const other = new ScriptedClient(send, who())
       await other.push([{ name: "editNote", args: { id: edited, body: "v2" } }])
       await subject.rawQuery("DELETE FROM notes WHERE id = ?", [gone])
       await other.push(Array.from({ length: 4 }, () => ({ name: "addNote", args: { id: fresh("n"), body: "later" } })))
-      // A row the client holds but the server never had: a reset must drop it.
-      client.rows.get("notes")?.set("phantom", { id: "phantom", body: "stale" })
-      const floor = cookie + 3
-      await subject.rawQuery("INSERT OR REPLACE INTO _plasma_meta (key, value) VALUES ('compaction_floor', ?)", [String(floor)])
+      return { client, cookie, gone, edited }
+    }
+    const serverNotes = async () => [...(await subject.rawQuery("SELECT id, body FROM notes ORDER BY id"))].sort((a, b) => String(a.id).localeCompare(String(b.id)))
+    const setFloor = (key: string, value: number) => subject.rawQuery("INSERT OR REPLACE INTO _plasma_meta (key, value) VALUES (?, ?)", [key, String(value)])
+
+    it("serves a cookie below the compaction floor like any other: bounded pages, no reset, deletes included", async () => {
+      const { client, cookie, gone, edited } = await clientAway()
+      await setFloor("compaction_floor", cookie + 3)
       try {
         const pages = await client.pullAll(2)
-        expect(pages[0]?.reset).toBe(true)
-        expect(pages.slice(1).every((p) => p.reset === undefined)).toBe(true)
-        // The first page reaches the floor whatever the limit, so no later cookie is below it.
-        expect(decodeCookie(pages[0]?.cookie ?? "")).toBeGreaterThanOrEqual(floor)
-        expect(client.rows.get("notes")?.has("phantom")).toBe(false)
+        expect(pages.every((p) => p.reset === undefined && p.patch.length <= 2)).toBe(true)
         expect(client.rows.get("notes")?.has(gone)).toBe(false)
         expect(client.rows.get("notes")?.get(edited)).toEqual({ id: edited, body: "v2" })
-        const serverNotes = await subject.rawQuery("SELECT id, body FROM notes ORDER BY id")
-        expect(client.table("notes")).toEqual([...serverNotes].sort((a, b) => String(a.id).localeCompare(String(b.id))))
-        // A fresh client pulling from nothing converges to the same state, without reset.
-        const newcomer = new ScriptedClient(send, who())
-        const fresherPages = await newcomer.pullAll(3)
-        expect(fresherPages.every((p) => p.reset === undefined)).toBe(true)
-        expect(newcomer.table("notes")).toEqual(client.table("notes"))
+        expect(client.table("notes")).toEqual(await serverNotes())
       } finally {
         await subject.rawQuery("DELETE FROM _plasma_meta WHERE key = 'compaction_floor'")
       }
+    })
+
+    it("walks a paged reset for a cookie below the tombstone floor: reset on every page, resetting cookies, the state swapped after the last page", async () => {
+      const { client, cookie, gone, edited } = await clientAway()
+      // A row the client holds but the server never had: the reset must drop it.
+      client.rows.get("notes")?.set("phantom", { id: "phantom", body: "stale" })
+      await setFloor("tombstone_floor", cookie + 3)
+      try {
+        const pages = await client.pullAll(5)
+        expect(pages.length).toBeGreaterThan(1)
+        expect(pages.every((p) => p.reset === true && p.patch.length <= 5)).toBe(true)
+        const cookies = pages.map((p) => decodePullCookie(p.cookie))
+        expect(cookies.slice(0, -1).every((c) => c.resetting)).toBe(true)
+        expect(cookies.at(-1)?.resetting).toBe(false)
+        // The walk's first cookies are below the floor, and it never starts over.
+        expect(cookies[0]?.version).toBeLessThan(cookie + 3)
+        expect(client.rows.get("notes")?.has("phantom")).toBe(false)
+        expect(client.rows.get("notes")?.has(gone)).toBe(false)
+        expect(client.rows.get("notes")?.get(edited)).toEqual({ id: edited, body: "v2" })
+        expect(client.table("notes")).toEqual(await serverNotes())
+        // Its next pull is an ordinary one.
+        expect((await client.pull()).reset).toBeUndefined()
+      } finally {
+        await subject.rawQuery("DELETE FROM _plasma_meta WHERE key = 'tombstone_floor'")
+      }
+    })
+
+    it("walks a paged reset for a cookie past the newest change (a restored database)", async () => {
+      const client = new ScriptedClient(send, who())
+      client.cookie = encodeCookie((await head()) + 1000)
+      client.rows.set("notes", new Map([["ghost", { id: "ghost", body: "from the old database" }]]))
+      const pages = await client.pullAll(50)
+      expect(pages.every((p) => p.reset === true && p.patch.length <= 50)).toBe(true)
+      expect(client.table("notes")).toEqual(await serverNotes())
     })
   })
 }
