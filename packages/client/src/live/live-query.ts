@@ -113,6 +113,8 @@ export class LiveQueryState implements LiveQuery<Row> {
 
   /** Evaluates over the whole view (when attached and not yet live). Returns `true` if there is something to deliver. */
   refresh(): boolean {
+    // A detached query misses notifications, so it must not claim to be live.
+    if (!this.#attached) return false
     try {
       const next = this.#source.evaluate(this.#current)
       this.#current = this.#current !== undefined && sameRows(next, this.#current) ? this.#current : next

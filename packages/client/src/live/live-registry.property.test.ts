@@ -53,7 +53,7 @@ interface Probe {
 describe("live queries equal evaluateSelect after every step", () => {
   it("holds for random views, change sequences and queries", () => {
     fc.assert(
-      fc.property(fc.array(groupRow, { maxLength: 4 }), fc.array(itemRow, { maxLength: 30 }), fc.array(query, { minLength: 1, maxLength: 6 }), fc.array(step, { minLength: 1, maxLength: 8 }), (seedGroups, seedItems, nodes, steps) => {
+      fc.property(fc.array(groupRow, { maxLength: 4 }), fc.array(itemRow, { maxLength: 30 }), fc.array(query, { minLength: 1, maxLength: 6 }), fc.array(step, { minLength: 1, maxLength: 8 }), query, fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), (seedGroups, seedItems, nodes, steps, churnNode, churn) => {
         const view = new ViewFixture()
         for (const row of seedGroups) view.put("groups", row)
         for (const row of seedItems) view.put("items", row)
@@ -74,9 +74,19 @@ describe("live queries equal evaluateSelect after every step", () => {
           expect(p.rows).toHaveLength(1)
           expectEqual(p.rows[0], expected[i])
         })
-        for (const ops of steps) {
+        // One more query comes and goes between steps (its state is released and rebuilt while
+        // the others keep theirs in the shared index).
+        const churning = registry.create<Row>(churnNode)
+        let stopChurning: (() => void) | undefined
+        for (const [k, ops] of steps.entries()) {
+          if (churn[k] === true && stopChurning === undefined) stopChurning = churning.subscribe(() => {})
+          else if (churn[k] !== true && stopChurning !== undefined) {
+            stopChurning()
+            stopChurning = undefined
+          }
           apply(view, ops)
           registry.notify(view.take())
+          if (stopChurning !== undefined) expectEqual(churning.current, evaluateSelect(schema, churnNode, (t) => view.rows(t)))
           const next = probes.map((p) => evaluateSelect(schema, p.node, (t) => view.rows(t)))
           probes.forEach((p, i) => {
             const before = expected[i] as Row[]

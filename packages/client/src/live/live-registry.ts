@@ -18,6 +18,7 @@
  */
 import { PlasmaError, tablesOfSelect, validateQuery, type AnySchema, type SelectNode } from "@plasma/core"
 import { createFullEvaluation } from "./full-evaluation.js"
+import { HolderIndex } from "./holder-index.js"
 import { keyingOf } from "./live-delta.js"
 import { LiveQueryState, type LiveQuery, type LiveQueryHost } from "./live-query.js"
 import type { ChangedRow, ResolvedChanges } from "./result-source.js"
@@ -53,6 +54,7 @@ class Registry implements LiveRegistry, LiveQueryHost {
   readonly #view: ViewReader
   readonly #onError: (error: unknown) => void
   readonly #byTable = new Map<string, Set<LiveQueryState>>()
+  readonly #index = new HolderIndex()
   #state: "waiting" | "open" | "closed" = "waiting"
   #delivering = false
   #queued: Map<string, Set<string>> | null = null
@@ -70,7 +72,7 @@ class Registry implements LiveRegistry, LiveQueryHost {
   create<R>(node: SelectNode): LiveQuery<R> {
     if (typeof node !== "object" || node === null || node.kind !== "select") throw new PlasmaError("invalid-query", "a live query needs a select node")
     validateQuery(this.#schema, node)
-    const source = isWindowShape(node) ? createSortedWindow(this.#schema, node, this.#view) : createFullEvaluation(this.#schema, node, this.#view, keyingOf(node))
+    const source = isWindowShape(node) ? createSortedWindow(this.#schema, node, this.#view, this.#index) : createFullEvaluation(this.#schema, node, this.#view, keyingOf(node))
     // Rows are delivered as the query builder returns them; `R` is the builder's row type.
     return new LiveQueryState(node, source, this) as unknown as LiveQuery<R>
   }
@@ -168,7 +170,7 @@ class Registry implements LiveRegistry, LiveQueryHost {
       // Each id is looked up once for every query that reads the table.
       resolved.set(
         table,
-        Array.from(ids, (id) => ({ id, row: this.#view.get(table, id) })),
+        Array.from(ids, (id): ChangedRow => ({ id, row: this.#view.get(table, id), holders: undefined, epoch: -1 })),
       )
     }
     const all: ResolvedChanges = resolved

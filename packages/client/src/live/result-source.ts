@@ -3,12 +3,12 @@
  * implementations: `createSortedWindow` (incremental, for one table + where + orderBy +
  * limit/offset) and `createFullEvaluation` (core's `evaluateSelect` again, for every other shape).
  */
+import type { HeldChange } from "./holder-index.js"
 import type { RowKeying } from "./live-delta.js"
 import type { Row } from "./row-identity.js"
 
-/** A changed id and its row in the view now (`undefined`: deleted). */
-export interface ChangedRow {
-  readonly id: string
+/** A changed id and its row in the view now (`undefined`: deleted), with its holders cached. */
+export interface ChangedRow extends HeldChange {
   readonly row: Readonly<Row> | undefined
 }
 

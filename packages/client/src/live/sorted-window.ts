@@ -3,7 +3,8 @@
  * `limit`/`offset`, an optional projection of columns; no join, aggregate or GROUP BY.
  *
  * State: every row of the table that matches `where`, sorted by the query's full ordering
- * (core's `orderingOf`: its terms, then `id`), with each row's sort keys computed once.
+ * (core's `orderingOf`: its terms, then `id`), with each row's sort keys computed once; the
+ * entry of an id is found through the registry's shared `HolderIndex`.
  * The ordering ends with the unique `id`, so it is strict and every row has exactly one place.
  *
  * Rules:
@@ -37,6 +38,7 @@ import {
   type SqlValue,
 } from "@plasma/core"
 import { compileCondition } from "./compile-condition.js"
+import type { HolderIndex } from "./holder-index.js"
 import { keyingOf, rowKeyOf } from "./live-delta.js"
 import type { ChangedRow, ResultSource } from "./result-source.js"
 import { contentKey, freezeRow, reuseRows, sameContent, sameRows, type Row } from "./row-identity.js"
@@ -92,7 +94,7 @@ export function isWindowShape(node: SelectNode): boolean {
 }
 
 /** A result source maintaining a one-table select incrementally (see the module rules). */
-export function createSortedWindow(schema: AnySchema, node: SelectNode, view: ViewReader): ResultSource {
+export function createSortedWindow(schema: AnySchema, node: SelectNode, view: ViewReader, index: HolderIndex): ResultSource {
   if (!isWindowShape(node)) throw new TypeError("createSortedWindow needs a one-table select without aggregates")
   const table = node.from
   const sortKeys: SortKey[] = orderingOf(node).map((o) => {
@@ -111,7 +113,8 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
   const end = node.limit === null ? Number.POSITIVE_INFINITY : offset + node.limit
 
   let sorted: Entry[] = []
-  let byId = new Map<string, Entry>()
+  /** This query's slot in the shared id index while it holds entries, else -1. */
+  let slot = -1
 
   const compare = (a: readonly SqlValue[], b: readonly SqlValue[]): number => {
     for (let i = 0; i < sortKeys.length; i++) {
@@ -156,12 +159,21 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
     return entry.out
   }
   const windowEntries = (): Entry[] => sorted.slice(offset, end)
+  const release = (): void => {
+    if (slot !== -1) {
+      for (const entry of sorted) index.put(table, entry.id, slot, undefined)
+      index.release(slot)
+      slot = -1
+    }
+    sorted = []
+  }
 
   /** Applies the changes one id at a time; returns the first position touched. */
   const spliceEach = (changed: readonly ChangedRow[]): number => {
     let first = Number.POSITIVE_INFINITY
-    for (const { id, row: src } of changed) {
-      const old = byId.get(id)
+    for (const change of changed) {
+      const { id, row: src } = change
+      const old = index.holdersOf(table, change)?.items[slot] as Entry | undefined
       if (old !== undefined && old.src === src) continue
       if (old !== undefined) {
         let at = lowerBound(old.keys)
@@ -173,9 +185,9 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
         const entry = entryOf(id, src, old)
         const at = lowerBound(entry.keys)
         sorted.splice(at, 0, entry)
-        byId.set(id, entry)
+        index.putFor(table, change, slot, entry)
         first = Math.min(first, at)
-      } else if (old !== undefined) byId.delete(id)
+      } else if (old !== undefined) index.putFor(table, change, slot, undefined)
     }
     return first
   }
@@ -184,8 +196,9 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
   const mergeAll = (changed: readonly ChangedRow[]): number => {
     const fresh: Entry[] = []
     let removed = 0
-    for (const { id, row: src } of changed) {
-      const old = byId.get(id)
+    for (const change of changed) {
+      const { id, row: src } = change
+      const old = index.holdersOf(table, change)?.items[slot] as Entry | undefined
       if (old !== undefined && old.src === src) continue
       if (old !== undefined) {
         old.dead = true
@@ -194,8 +207,8 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
       if (src !== undefined && matches(src)) {
         const entry = entryOf(id, src, old)
         fresh.push(entry)
-        byId.set(id, entry)
-      } else if (old !== undefined) byId.delete(id)
+        index.putFor(table, change, slot, entry)
+      } else if (old !== undefined) index.putFor(table, change, slot, undefined)
     }
     if (removed === 0 && fresh.length === 0) return Number.POSITIVE_INFINITY
     fresh.sort(compareEntries)
@@ -240,13 +253,13 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
   return {
     keying,
     evaluate(previous) {
-      sorted = []
-      byId = new Map()
+      release()
+      slot = index.allocate()
       for (const src of view.rows(table)) {
         if (!matches(src)) continue
         const entry = entryOf(String(src["id"]), src, undefined)
         sorted.push(entry)
-        byId.set(entry.id, entry)
+        index.put(table, entry.id, slot, entry)
       }
       sorted.sort(compareEntries)
       const window = windowEntries()
@@ -276,9 +289,6 @@ export function createSortedWindow(schema: AnySchema, node: SelectNode, view: Vi
       }
       return sameRows(next, previous) ? previous : Object.freeze(next)
     },
-    release() {
-      sorted = []
-      byId = new Map()
-    },
+    release,
   }
 }
