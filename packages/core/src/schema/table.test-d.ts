@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from "vitest"
 import { bigint, blob, boolean, file, id, int, json, real, ref, text, type FileRef } from "./column.js"
 import { defineSchema } from "./define-schema.js"
-import { table, type AnyTable, type InferInsert, type InferRow } from "./table.js"
+import { table, type AnyTable, type AuthContext, type InferInsert, type InferRow } from "./table.js"
 
 const users = table("users", { id: id(), name: text() })
 const todos = table("todos", {
@@ -57,5 +57,38 @@ describe("tables and schemas", () => {
     expectTypeOf(todos.$name).toEqualTypeOf<"todos">()
     const schema = defineSchema({ users, todos })
     expectTypeOf(schema.tables.todos).toEqualTypeOf(todos)
+  })
+})
+
+describe("auth predicates keep the app's context type", () => {
+  type TodoCtx = { readonly userId: string; readonly role: "admin" | "user" }
+  interface ExtendedCtx extends AuthContext {
+    readonly userId: string
+  }
+  const owned = table("owned", { id: id(), ownerId: text() }, {
+    auth: {
+      read: (ctx: TodoCtx, row) => {
+        expectTypeOf(row.ownerId).toEqualTypeOf<string>()
+        return ctx.role === "admin" || row.ownerId === ctx.userId
+      },
+      write: (ctx: TodoCtx, row) => row.ownerId === ctx.userId,
+    },
+  })
+  const viaInterface = table("viaInterface", { id: id(), ownerId: text() }, { auth: { read: (ctx: ExtendedCtx, row) => row.ownerId === ctx.userId } })
+
+  it("infers Ctx from the annotation, with no cast in the predicate", () => {
+    expectTypeOf(owned.$options.auth?.read).parameter(0).toEqualTypeOf<TodoCtx>()
+    expectTypeOf(viaInterface.$options.auth?.read).parameter(0).toEqualTypeOf<ExtendedCtx>()
+  })
+
+  it("typed tables are still AnyTable and make a schema", () => {
+    expectTypeOf(owned).toExtend<AnyTable>()
+    const schema = defineSchema({ owned, viaInterface, users })
+    expectTypeOf(schema.tables.owned).toEqualTypeOf(owned)
+  })
+
+  it("untyped predicates keep compiling with AuthContext", () => {
+    const plain = table("plain", { id: id(), ownerId: text() }, { auth: { read: (ctx, row) => row.ownerId === ctx.userId } })
+    expectTypeOf(plain.$options.auth?.read).parameter(0).toEqualTypeOf<AuthContext>()
   })
 })

@@ -8,12 +8,16 @@ import type { AnyColumn, Column } from "./column.js"
 /** The per-request context `auth` returns; its shape is the app's. */
 export type AuthContext = Readonly<Record<string, unknown>>
 
-/** Row-level access rules, evaluated with the request's context. */
-export interface TableAuth<Row> {
+/**
+ * Row-level access rules, evaluated with the request's context: what `auth` returned (sync
+ * handler) or the `ctx` given to `createServerDb`. Annotate `ctx` with the app's type and it is
+ * kept: `read: (ctx: TodoCtx, row) => row.ownerId === ctx.userId`.
+ */
+export interface TableAuth<Row, Ctx = AuthContext> {
   /** May this context read `row`? Rows that fail are left out of pulls and blob reads. */
-  read?(ctx: AuthContext, row: Row): boolean
+  read?(ctx: Ctx, row: Row): boolean
   /** May this context write `row`? Checked on the row before and after every write. */
-  write?(ctx: AuthContext, row: Row): boolean
+  write?(ctx: Ctx, row: Row): boolean
 }
 
 export interface TableIndex {
@@ -23,8 +27,8 @@ export interface TableIndex {
   readonly name?: string
 }
 
-export interface TableOptions<Row = Record<string, unknown>> {
-  readonly auth?: TableAuth<Row>
+export interface TableOptions<Row = Record<string, unknown>, Ctx = AuthContext> {
+  readonly auth?: TableAuth<Row, Ctx>
   /** A local-only table: never logged, never synced. */
   readonly changeLogSuppressed?: boolean
   readonly indexes?: readonly TableIndex[]
@@ -48,14 +52,14 @@ export type InsertOf<Cols extends ColumnMap> = {
 } & { -readonly [K in OptionalInsertKeys<Cols>]?: ColumnValue<Cols[K]> }
 
 /** Table metadata, kept under `$` names so they never collide with columns. */
-export interface TableMeta<Name extends string, Cols extends ColumnMap> {
+export interface TableMeta<Name extends string, Cols extends ColumnMap, Ctx = AuthContext> {
   readonly $name: Name
   readonly $columns: Cols
-  readonly $options: TableOptions<RowOf<Cols>>
+  readonly $options: TableOptions<RowOf<Cols>, Ctx>
 }
 
 /** A declared table: its metadata plus its bound columns as properties. */
-export type Table<Name extends string = string, Cols extends ColumnMap = ColumnMap> = TableMeta<Name, Cols> & Cols
+export type Table<Name extends string = string, Cols extends ColumnMap = ColumnMap, Ctx = AuthContext> = TableMeta<Name, Cols, Ctx> & Cols
 
 /**
  * Any table, whatever its columns. Only the metadata is required: a concrete table's column
@@ -71,19 +75,23 @@ export type InferRow<T extends AnyTable> = RowOf<T["$columns"]>
 export type InferInsert<T extends AnyTable> = InsertOf<T["$columns"]>
 
 /**
- * Declares a table. Validation of names happens in `defineSchema`, which sees every table.
+ * Declares a table. Validation of names happens in `defineSchema`, which sees every table. The
+ * context type of its auth predicates is inferred from their `ctx` annotation (default
+ * `AuthContext`).
  * @example
- * const todos = table("todos", { id: id(), title: text(), done: boolean().default(false) })
+ * const todos = table("todos", { id: id(), title: text(), ownerId: text() }, {
+ *   auth: { read: (ctx: TodoCtx, row) => row.ownerId === ctx.userId },
+ * })
  */
-export function table<Name extends string, Cols extends ColumnMap>(
+export function table<Name extends string, Cols extends ColumnMap, Ctx = AuthContext>(
   name: Name,
   columns: Cols,
-  options: TableOptions<RowOf<Cols>> = {},
-): Table<Name, Cols> {
+  options: TableOptions<RowOf<Cols>, Ctx> = {},
+): Table<Name, Cols, Ctx> {
   const bound: Record<string, AnyColumn> = {}
   for (const [columnName, column] of Object.entries(columns)) bound[columnName] = column.bindTo(name, columnName)
   const meta = { $name: name, $columns: Object.freeze(bound), $options: Object.freeze({ ...options }) }
-  return Object.freeze({ ...bound, ...meta }) as unknown as Table<Name, Cols>
+  return Object.freeze({ ...bound, ...meta }) as unknown as Table<Name, Cols, Ctx>
 }
 
 /** `true` when `value` is a table declared with `table()`. */
