@@ -255,13 +255,15 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
       })
     }
     const { args: replaced, blobs } = await replaceBlobs(args)
+    // The server gets the args as JSON: run them locally as JSON too, so both runs see the same values.
+    const wireArgs = toJsonArgs(name, replaced)
     await this.#ready
     const entry = await this.#viewQueue.run(async () => {
       const entry: OutboxEntry = {
         clientID: this.#clientID,
         mutationID: this.#nextMutationID,
         name,
-        args: replaced,
+        args: wireArgs,
         timestamp: this.#deps.clock.now(),
         blobDeps: [...new Set(blobs.map((b) => b.ref.hash))],
       }
@@ -700,6 +702,17 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
     await this.#viewQueue.run(async () => undefined)
     this.#store?.close()
   }
+}
+
+/** Args travel as JSON: refuse at the call what the push could never send (it would wedge the queue). */
+function toJsonArgs(name: string, args: unknown): unknown {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(args)
+  } catch (cause) {
+    throw new PlasmaError("invalid-value", `mutate("${name}"): args must be JSON data (${cause instanceof Error ? cause.message : String(cause)})`)
+  }
+  return text === undefined ? null : (JSON.parse(text) as unknown)
 }
 
 function fileResult(record: BlobRecord, uploaded: boolean): ReadFileResult {

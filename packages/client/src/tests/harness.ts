@@ -9,7 +9,9 @@ import "fake-indexeddb/auto"
 import { blobRoutes, memoryStorage } from "@plasma/blobs"
 import { boolean, defineMutators, defineSchema, eq, file, id, int, table, text, type FileRef, type MutatorInput } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
-import { createBetterSqlite3, createMiniflareD1 } from "@plasma/executors/testing"
+import { fromD1 } from "@plasma/executors/d1"
+import { createBetterSqlite3 } from "@plasma/executors/testing"
+import { afterAll } from "vitest"
 import { createSyncHandler } from "@plasma/server"
 import { createPlasmaClient, CLIENT_GROUP_HEADER, CLIENT_HEADER, type PlasmaClientOptions } from "../index.js"
 
@@ -100,6 +102,33 @@ export class Network {
   }
 }
 
+/**
+ * D1 databases come from one Miniflare instance per test file with a pool of bindings, so a test
+ * does not pay for a workerd start (each binding is a fresh, empty database).
+ */
+const D1_BINDINGS = Array.from({ length: 24 }, (_, i) => `DB${i}`)
+let miniflare: Promise<import("miniflare").Miniflare> | null = null
+let nextBinding = 0
+async function nextD1(): Promise<{ executor: SqlExecutor; dispose(): void }> {
+  if (miniflare === null || nextBinding >= D1_BINDINGS.length) {
+    const previous = miniflare
+    nextBinding = 0
+    miniflare = import("miniflare").then(async ({ Miniflare }) => {
+      const mf = new Miniflare({ modules: true, script: "export default { fetch() { return new Response('ok') } }", compatibilityDate: "2026-04-20", d1Databases: D1_BINDINGS, cf: false })
+      await mf.ready
+      return mf
+    })
+    if (previous !== null) await (await previous).dispose()
+  }
+  const mf = await miniflare
+  const d1 = await mf.getD1Database(D1_BINDINGS[nextBinding++] as string)
+  return { executor: fromD1(d1), dispose() {} }
+}
+afterAll(async () => {
+  if (miniflare !== null) await (await miniflare).dispose()
+  miniflare = null
+})
+
 export interface TestServer {
   readonly executor: SqlExecutor
   readonly network: Network
@@ -115,7 +144,7 @@ export const SCHEMA_VERSION = "test-v1"
 
 /** Starts a real sync handler on `engine`. */
 export async function startServer(engine: EngineName, options: { maxMutationsPerPush?: number; defaultPullLimit?: number } = {}): Promise<TestServer> {
-  const db = engine === "d1" ? await createMiniflareD1() : await createBetterSqlite3()
+  const db = engine === "d1" ? await nextD1() : await createBetterSqlite3()
   const storage = memoryStorage()
   const errors: unknown[] = []
   const build = (schemaVersion: string) =>

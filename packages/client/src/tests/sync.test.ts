@@ -142,3 +142,14 @@ for (const engine of ENGINES) {
     })
   })
 }
+
+describe("mutate args", () => {
+  it("are JSON: what JSON cannot carry is refused at the call, the local run sees what the server will", async () => {
+    const server = await startServer("better-sqlite3")
+    const a = clientOf(server, { storage: "memory" })
+    await expect(a.mutate("increment", { id: "c", by: 1n } as never)).rejects.toMatchObject({ code: "invalid-value" })
+    expect(a.status.get().outboxDepth).toBe(0)
+    await a.close()
+    await server.dispose()
+  })
+})
