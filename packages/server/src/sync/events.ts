@@ -1,9 +1,11 @@
 /**
- * What the sync handler reports to its host: `onError` events (never sent to clients) and
- * `onMetric` measurements, one per request.
+ * What the sync handler reports to its host: `onError` events (never sent to clients),
+ * `onMetric` measurements (one per push or pull request) and the `onPushed` notice. Events carry
+ * the app's `Ctx` (what `auth` returned) where the request got that far.
  */
 import type { AuthContext } from "@plasma/core"
 
+/** The kinds of `onError` events (SPEC §8), plus `internal` for anything unexpected. */
 export type SyncErrorKind =
   | "mutation-error"
   | "onPushed-failed"
@@ -16,15 +18,19 @@ export type SyncErrorKind =
   | "blob-get-failed"
   | "blob-invalid"
 
-export interface SyncErrorEvent {
+/** One `onError` event. */
+export interface SyncErrorEvent<Ctx = AuthContext> {
   readonly kind: SyncErrorKind
   readonly error: unknown
   readonly clientGroupID?: string
   readonly clientID?: string
+  /** What `auth` returned, for events of an authenticated request (`mutation-error`, `onPushed-failed`). */
+  readonly ctx?: Ctx
   /** For `mutation-error`: the dropped mutation. */
   readonly mutation?: { readonly id: number; readonly name: string }
 }
 
+/** One `onMetric` measurement. */
 export interface SyncMetric {
   readonly kind: "push" | "pull" | "blob-put" | "blob-get"
   readonly ok: boolean
@@ -35,8 +41,9 @@ export interface SyncMetric {
 }
 
 /** What `onPushed` hears after a push that changed something. */
-export interface PushedEvent {
+export interface PushedEvent<Ctx = AuthContext> {
   readonly clientGroupID: string
   readonly clientID: string
-  readonly ctx: AuthContext
+  /** What `auth` returned for the push, typed as the app's context. */
+  readonly ctx: Ctx
 }

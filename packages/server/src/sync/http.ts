@@ -3,11 +3,12 @@
  *
  * Every error answer is `{ error: <code>, message, ...details }` with `content-type:
  * application/json` and the status from core's code→status table. Anything that is not a
- * `PlasmaError` (or is one with code `internal`) becomes `500 { error: "internal", message:
+ * `PlasmaError` (or is one with a 5xx code) becomes `500 { error: "internal", message:
  * "internal error" }`: messages of unexpected errors may carry SQL, paths or data, so they only
- * go to `onError`.
+ * go to `onError`. The two "retry later" codes (`conflict-retry`, `unavailable`) answer 503 with
+ * `Retry-After` and a fixed body.
  */
-import { PlasmaError } from "@plasma/core"
+import { PlasmaError, type PlasmaErrorCode } from "@plasma/core"
 import { isTransientExecutorError } from "@plasma/executors"
 
 const JSON_HEADERS = { "content-type": "application/json" } as const
@@ -17,17 +18,18 @@ export function jsonText(status: number, body: string, headers?: Readonly<Record
   return new Response(body, { status, headers: headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers } })
 }
 
-/** The answer for a failure: its code's status and body, or a bare 500. */
+/** The 503 codes: a fixed, safe body and when to retry (both mean "nothing was lost"). */
+const RETRY_LATER: Readonly<Partial<Record<PlasmaErrorCode, { readonly body: string; readonly retryAfter: string }>>> = {
+  "conflict-retry": { body: '{"error":"conflict-retry","message":"too many concurrent writes; retry"}', retryAfter: "1" },
+  unavailable: { body: '{"error":"unavailable","message":"the database is unavailable; nothing was lost, retry"}', retryAfter: "2" },
+}
+
+/** The answer for a failure: its code's status and body, or a bare 5xx. */
 export function errorResponse(error: unknown): Response {
   // Any 5xx may describe the server itself (schema drift, SQL): only `onError` sees it.
   if (!(error instanceof PlasmaError) || error.status >= 500) {
-    if (error instanceof PlasmaError && error.code === "conflict-retry") {
-      return jsonText(503, '{"error":"conflict-retry","message":"too many concurrent writes; retry"}', { "retry-after": "1" })
-    }
-    // The database unreachable anywhere (a push, a pull, ensureSchema): nothing lost, retry.
-    if ((error instanceof PlasmaError && error.code === "unavailable") || isTransientExecutorError(error)) {
-      return jsonText(503, '{"error":"unavailable","message":"the database is unavailable; nothing was lost, retry"}', { "retry-after": "2" })
-    }
+    const retry = error instanceof PlasmaError ? RETRY_LATER[error.code] : undefined
+    if (retry !== undefined) return jsonText(503, retry.body, { "retry-after": retry.retryAfter })
     return jsonText(500, '{"error":"internal","message":"internal error"}')
   }
   const headers: Record<string, string> = {}
