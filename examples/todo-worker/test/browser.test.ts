@@ -67,15 +67,19 @@ describe.skipIf(executablePath === undefined && !inCi)("the React page in Chromi
     await browser?.close()
   })
 
-  it("two tabs of one user converge, see each other, share an image; admin and time travel render", async () => {
+  it("two tabs of one user converge, see each other, share an image; another device gets it all through the server; admin and time travel render", async () => {
     const user = uniqueUser("erin").toLowerCase()
     const context = await browser.newContext({ viewport: { width: 1200, height: 820 } })
+    // Another browser profile of the same user: its own client group, so everything it sees came
+    // through the Worker (tabs of one group also share pending mutations over a BroadcastChannel).
+    const device = await browser.newContext({ viewport: { width: 1200, height: 820 } })
     const errors: string[] = []
     try {
       const [one, two] = [await openTab(context, user, errors), await openTab(context, user, errors)]
+      const laptop = await openTab(device, user, errors)
       // Presence: each tab sees the other.
-      await expect.poll(() => one.locator("#peer-count").textContent(), { timeout: 15_000 }).toBe("1 other tab")
-      await expect.poll(() => two.locator("#peer-count").textContent(), { timeout: 15_000 }).toBe("1 other tab")
+      await expect.poll(() => one.locator("#peer-count").textContent(), { timeout: 15_000 }).toBe("2 other tabs")
+      await expect.poll(() => two.locator("#peer-count").textContent(), { timeout: 15_000 }).toBe("2 other tabs")
 
       await one.fill("#title", "Buy oat milk")
       await one.click("#add button[type=submit]")
@@ -99,6 +103,10 @@ describe.skipIf(executablePath === undefined && !inCi)("the React page in Chromi
       await expect.poll(() => two.locator("#todos li img").count(), { timeout: 10_000 }).toBe(1)
       await expect.poll(() => one.locator("#todos li img").count(), { timeout: 10_000 }).toBe(1)
       await expect.poll(() => one.locator("#todos li img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(16)
+      // The other device: rows by pull, the image bytes by the blob route.
+      await expect.poll(() => titles(laptop), { timeout: 10_000 }).toEqual(["Buy oat milk", "Water the plants"])
+      await expect.poll(() => laptop.locator("#todos li").first().getAttribute("class"), { timeout: 10_000 }).toContain("done")
+      await expect.poll(() => laptop.locator("#todos li img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(16)
 
       // Admin view (live counts over serverLiveSelect) and time travel (snapshotAsOf).
       await one.fill("#admin-token", ADMIN_TOKEN)
@@ -112,9 +120,11 @@ describe.skipIf(executablePath === undefined && !inCi)("the React page in Chromi
 
       await one.screenshot({ path: join(resultsDir, "two-tabs-one.png"), fullPage: true })
       await two.screenshot({ path: join(resultsDir, "two-tabs-two.png"), fullPage: true })
+      await laptop.screenshot({ path: join(resultsDir, "other-device.png"), fullPage: true })
       expect(errors).toEqual([])
     } finally {
       await context.close()
+      await device.close()
     }
   })
 

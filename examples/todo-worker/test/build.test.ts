@@ -25,6 +25,9 @@ describe("wrangler deploy --dry-run", () => {
       expect(stdout).toMatch(/BLOB_GRACE_MS[^\n]*604800000/)
       expect(stdout).toMatch(/COMPACT_ACTIVE_WITHIN_MS[^\n]*5184000000/)
       expect(await readFile(join(outdir, "worker.js"), "utf8")).not.toContain("dev-coordinator-token")
+      // The build step bundled the React page into the static assets.
+      expect(stdout).toContain("node scripts/build-app.mjs")
+      expect(await readdir(join(exampleDir, "dist-app"))).toEqual(expect.arrayContaining(["index.html", "app.js"]))
     } finally {
       await rm(outdir, { recursive: true, force: true })
     }
