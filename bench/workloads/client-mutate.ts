@@ -62,9 +62,9 @@ export async function run(): Promise<BenchResult[]> {
   return [
     {
       workload: "client-mutate",
-      ratio: round(p50 / peerP50, 3),
+      ratio: Number((p50 / peerP50).toPrecision(3)),
       ratioAgainst: "Replicache 15.3.0 (mem kv store) doing the same mutations with the same 20 subscriptions; ratio = plasma p50 / peer p50",
-      p99Ratio: round(p99 / peerP99, 3),
+      p99Ratio: Number((p99 / peerP99).toPrecision(3)),
       rows: ROWS,
       liveQueries: QUERY_SPECS.length,
       plasmaSamples: plasmaTimes.length,

@@ -91,7 +91,7 @@ export async function run(): Promise<BenchResult[]> {
   return [
     {
       workload: "client-rebase",
-      ratio: round(median(plasmaTimes.map((ms, i) => ms / (peerTimes[i] ?? Number.NaN))), 3),
+      ratio: Number(median(plasmaTimes.map((ms, i) => ms / (peerTimes[i] ?? Number.NaN))).toPrecision(3)),
       ratioAgainst: "Replicache 15.3.0 (mem kv store): same rows, pending mutations, subscriptions and patch; ratio = median over rounds of plasma ms / peer ms",
       rows: ROWS,
       pulledChanges: patch.length,
