@@ -17,7 +17,7 @@
  * 409 → `onSchemaMismatch`; `mutation-id-gap` → the clientID's entries are renumbered under a
  * fresh clientID, in order.
  */
-import { createDb, createMemoryEngine, evaluateSelect, invokeMutator, PlasmaError, rowFromChangeJson, validateQuery } from "@plasma/core"
+import { createDb, createMemoryEngine, evaluateSelect, invokeMutator, PlasmaError, validateQuery } from "@plasma/core"
 import type { AnySchema, AuthContext, FileRef, MutatorMap, PullResponse, QueryEngine } from "@plasma/core"
 import type { ClientDb } from "./client-db.js"
 import { replaceBlobs } from "./files/replace-blobs.js"
@@ -32,25 +32,20 @@ import { planPush } from "./sync/plan-push.js"
 import { DEFAULT_RETRY, withRetry } from "./sync/retry.js"
 import { SerialQueue } from "./sync/serial-queue.js"
 import { SyncHttp } from "./sync/sync-http.js"
+import { decodePatch } from "./sync/decode-patch.js"
+import { toJsonArgs } from "./sync/json-args.js"
+import { fileResult } from "./files/file-result.js"
+import { randomId } from "./random-id.js"
+import { SyncLoop } from "./sync/sync-loop.js"
 import { electLeader, type Leadership } from "./tabs/elect-leader.js"
 import { isTabMessage, type TabMessage } from "./tabs/tab-messages.js"
-import { BaseRows, type Row, type TouchedIds } from "./view/row-layer.js"
+import { BaseRows, type Row } from "./view/row-layer.js"
 import { OptimisticView, type DecodedPatch, type MutationRunner } from "./view/optimistic-view.js"
 
 /** How long a 404 from `GET /blob/:hash` is remembered, so a missing file is not re-fetched in a loop. */
 const MISSING_BLOB_TTL_MS = 30_000
 /** Pages one `pullOnce` follows at most (10,000 × the page size). */
 const MAX_PULL_PAGES = 10_000
-const ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
-
-/** A fresh random id: 21 URL-safe characters (126 bits). */
-export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(21))
-  let out = ""
-  for (const b of bytes) out += ID_ALPHABET[b & 63]
-  return out
-}
-
 export interface ClientDeps {
   readonly store: Promise<LocalStore>
   readonly clock: ClientClock
@@ -72,6 +67,7 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
   readonly #pullQueue = new SerialQueue()
   readonly #pushQueue = new SerialQueue()
   readonly #ready: Promise<void>
+  readonly #loop: SyncLoop
   #store: LocalStore | null = null
   #clientID = randomId()
   #nextMutationID = 1
@@ -86,15 +82,8 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
   #cookie: string | null = null
   #leader = false
   #leadership: Leadership | null = null
-  #started = false
   #closed = false
   #inFlight = 0
-  #pollTimer: unknown = undefined
-  #unsubscribe: (() => void) | null = null
-  #removeOnline: (() => void) | null = null
-  #wantPush = false
-  #wantPull = false
-  #draining = false
   #buffered: TabMessage[] | null = []
   /** A reset asked for by onSchemaMismatch is running: a mismatch during its hydration must not reset again (a loop). */
   #resettingForMismatch = false
@@ -128,6 +117,15 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
     if (deps.channel !== null) deps.channel.onmessage = (event) => this.#onTabMessage(event.data)
     this.#ready = this.#load()
     this.#ready.catch(() => undefined)
+    this.#loop = new SyncLoop({
+      clock: deps.clock,
+      pollIntervalMs: options.pollIntervalMs ?? 5000,
+      subscribe: options.subscribe,
+      ready: this.#ready,
+      push: () => this.pushOnce(),
+      pull: () => this.pullOnce(),
+      hasPending: () => this.#pending.length > 0,
+    })
   }
 
   get clientID(): string {
@@ -288,7 +286,7 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
       return entry
     })
     this.#announce({ type: "mutation", entry })
-    if (this.#started) this.#schedule(true, false)
+    if (this.#loop.started) this.#schedule(true, false)
   }
 
   // ---- pull ----------------------------------------------------------------------------------
@@ -417,7 +415,7 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
       const last = batch.entries[batch.entries.length - 1] as OutboxEntry
       this.#pushed.set(batch.clientID, Math.max(this.#pushed.get(batch.clientID) ?? 0, last.mutationID))
     }
-    if (pushedAny && this.#started) this.#schedule(plan.batches.some((b) => b.entries.length >= (this.#options.maxMutationsPerPush ?? 200)), true)
+    if (pushedAny && this.#loop.started) this.#schedule(plan.batches.some((b) => b.entries.length >= (this.#options.maxMutationsPerPush ?? 200)), true)
   }
 
   /** Uploads the blobs the next entries of each client wait for, in queue order; stops a client's chain at its first failure. */
@@ -571,64 +569,15 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
   // ---- loop ----------------------------------------------------------------------------------
 
   start(): void {
-    if (this.#started || this.#closed) return
-    this.#started = true
-    if (this.#options.subscribe !== undefined) this.#unsubscribe = this.#options.subscribe(() => this.#schedule(false, true))
-    const target = globalThis as { addEventListener?: (t: string, l: () => void) => void; removeEventListener?: (t: string, l: () => void) => void }
-    if (typeof target.addEventListener === "function" && typeof target.removeEventListener === "function") {
-      const onOnline = (): void => this.#schedule(true, true)
-      target.addEventListener("online", onOnline)
-      this.#removeOnline = () => target.removeEventListener?.("online", onOnline)
-    }
-    this.#schedule(true, true)
-    this.#armPoll()
+    if (!this.#closed) this.#loop.start()
   }
 
   stop(): void {
-    this.#started = false
-    this.#unsubscribe?.()
-    this.#unsubscribe = null
-    this.#removeOnline?.()
-    this.#removeOnline = null
-    if (this.#pollTimer !== undefined) this.#deps.clock.clearTimeout(this.#pollTimer)
-    this.#pollTimer = undefined
+    this.#loop.stop()
   }
 
-  #armPoll(): void {
-    const interval = this.#options.pollIntervalMs ?? 5000
-    if (!this.#started || interval <= 0) return
-    this.#pollTimer = this.#deps.clock.setTimeout(() => {
-      this.#pollTimer = undefined
-      this.#schedule(this.#pending.length > 0, true)
-      this.#armPoll()
-    }, interval)
-  }
-
-  /** Asks for a push and/or a pull; one drain loop runs them (push first, so a pull confirms it). */
   #schedule(push: boolean, pull: boolean): void {
-    this.#wantPush ||= push
-    this.#wantPull ||= pull
-    if (this.#draining || this.#closed) return
-    this.#draining = true
-    void (async () => {
-      try {
-        await this.#ready
-        while ((this.#wantPush || this.#wantPull) && !this.#closed) {
-          if (this.#wantPush) {
-            this.#wantPush = false
-            await this.pushOnce().catch(() => undefined)
-          }
-          if (this.#wantPull) {
-            this.#wantPull = false
-            await this.pullOnce().catch(() => undefined)
-          }
-        }
-      } catch {
-        // Reported where it happened.
-      } finally {
-        this.#draining = false
-      }
-    })()
+    this.#loop.schedule(push, pull)
   }
 
   async flush(): Promise<void> {
@@ -690,7 +639,7 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
 
   async close(): Promise<void> {
     if (this.#closed) return
-    this.stop()
+    this.#loop.close()
     this.#closed = true
     this.#leadership?.release()
     this.#registry.close()
@@ -704,36 +653,7 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
   }
 }
 
-/** Args travel as JSON: refuse at the call what the push could never send (it would wedge the queue). */
-function toJsonArgs(name: string, args: unknown): unknown {
-  let text: string | undefined
-  try {
-    text = JSON.stringify(args)
-  } catch (cause) {
-    throw new PlasmaError("invalid-value", `mutate("${name}"): args must be JSON data (${cause instanceof Error ? cause.message : String(cause)})`)
-  }
-  return text === undefined ? null : (JSON.parse(text) as unknown)
-}
-
-function fileResult(record: BlobRecord, uploaded: boolean): ReadFileResult {
-  const status = record.state === "fetched" || record.state === "uploaded" || uploaded ? "ready" : record.state === "uploading" ? "uploading" : "local"
-  return { status, bytes: record.bytes, mime: record.mime, ...(record.name === undefined ? {} : { name: record.name }) }
-}
-
 function toStorageError(error: unknown): SyncClientError {
   return isSyncClientError(error) ? error : new SyncClientError("storage", "a tab message could not be applied", { cause: error })
 }
 
-/** Decodes a pull's patch into JavaScript rows (frozen); entries of tables this schema lacks are skipped. */
-function decodePatch(schema: AnySchema, response: PullResponse): DecodedPatch {
-  const out: (DecodedPatch[number])[] = []
-  for (const op of response.patch) {
-    const table = Object.hasOwn(schema.tables, op.table) ? schema.tables[op.table] : undefined
-    if (table === undefined) continue
-    if (op.op === "put") out.push({ op: "put", table: op.table, id: op.id, value: Object.freeze(rowFromChangeJson(table, op.value)) })
-    else out.push({ op: "del", table: op.table, id: op.id })
-  }
-  return out
-}
-
-export type { TouchedIds }
