@@ -158,10 +158,12 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
     this.#registry.open()
     const locks = this.#deps.locks
     if (locks != null && this.#deps.channel !== null) {
-      this.#leadership = electLeader(locks, `plasma-leader:${this.#options.dbName}:${this.clientGroupID}`, () => {
+      this.#leadership = await electLeader(locks, `plasma-leader:${this.#options.dbName}:${this.clientGroupID}`, () => {
         if (this.#closed) return
+        const was = this.#leader
         this.#leader = true
-        this.#schedule(true, true)
+        // Taking over from a closed leader: sync at once (the loop may be idle).
+        if (!was && this.#leadership !== null) this.#schedule(true, true)
       })
     } else {
       this.#leader = true

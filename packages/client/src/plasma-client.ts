@@ -36,7 +36,7 @@ export interface ClientClock {
 
 /** The subset of the Web Locks API the client uses for leader election. */
 export interface LockManagerLike {
-  request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown>
+  request(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: unknown) => Promise<void>): Promise<unknown>
 }
 
 /** A `BroadcastChannel` constructor (the browser's, or Node's global). */

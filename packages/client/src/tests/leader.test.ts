@@ -1,7 +1,7 @@
 /**
  * Leader election across tabs. Node 20 has no Web Locks, so this suite passes a minimal
  * in-process lock manager with the API's semantics (exclusive, FIFO, released when the callback's
- * promise settles, abortable while waiting); real browsers' locks are exercised by the Chromium
+ * promise settles, abortable while waiting, `ifAvailable` answering `null` when held); real browsers' locks are exercised by the Chromium
  * tests. Everything else is real: the handler, fake-indexeddb shared by the tabs, Node's
  * BroadcastChannel.
  */
@@ -22,6 +22,7 @@ function createLockManager(): LockManagerLike {
   }
   return {
     request(name, options, callback) {
+      if (options.ifAvailable === true && held.has(name)) return callback(null)
       return new Promise((resolve, reject) => {
         const queue = queues.get(name) ?? []
         queues.set(name, queue)
@@ -30,7 +31,7 @@ function createLockManager(): LockManagerLike {
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           run: () => {
             held.add(name)
-            callback().then(resolve, reject).finally(() => {
+            callback({ name }).then(resolve, reject).finally(() => {
               held.delete(name)
               next(name)
             })
