@@ -177,9 +177,21 @@ export class OverlayReader {
  * text fixed per (table, column), so the executor's prepared-statement cache keeps it.
  */
 function byColumnQuery(table: AnyTable, column: string, values: readonly unknown[], select: "*" | "pair"): SqlQuery {
-  const head = select === "*" ? `SELECT * FROM ${q(table.$name)}` : `SELECT "id", ${q(column)} AS v FROM ${q(table.$name)}`
-  const test = values.length === 1 ? `${q(column)} = ?` : `${q(column)} IN (${values.map(() => "?").join(", ")})`
-  return { text: `${head} WHERE ${test}`, params: values }
+  if (values.length === 1) {
+    let texts = pointTexts.get(table)
+    if (texts === undefined) pointTexts.set(table, (texts = new Map()))
+    const key = `${select}\u0000${column}`
+    let text = texts.get(key)
+    if (text === undefined) texts.set(key, (text = `${selectHead(table, column, select)} WHERE ${q(column)} = ?`))
+    return { text, params: values }
+  }
+  return { text: `${selectHead(table, column, select)} WHERE ${q(column)} IN (${values.map(() => "?").join(", ")})`, params: values }
+}
+
+const pointTexts = new WeakMap<AnyTable, Map<string, string>>()
+
+function selectHead(table: AnyTable, column: string, select: "*" | "pair"): string {
+  return select === "*" ? `SELECT * FROM ${q(table.$name)}` : `SELECT "id", ${q(column)} AS v FROM ${q(table.$name)}`
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -37,14 +37,29 @@ export function insertStatements(table: AnyTable, rows: readonly Readonly<Record
   }))
 }
 
+const updateTexts = new WeakMap<AnyTable, Map<string, string>>()
+
+/** `UPDATE … SET <names> WHERE "id" IN (<count> ?)`, built once per shape (a push repeats a few shapes many times). */
+function updateText(table: AnyTable, names: readonly string[], count: number): string {
+  let texts = updateTexts.get(table)
+  if (texts === undefined) updateTexts.set(table, (texts = new Map()))
+  const key = `${count}\u0000${names.join("\u0000")}`
+  let text = texts.get(key)
+  if (text === undefined) {
+    if (texts.size >= 256) texts.clear() // bounded: shapes come from app code, not from data
+    text = `UPDATE ${q(table.$name)} SET ${names.map((n) => `${q(n)} = ?`).join(", ")} WHERE "id" IN (${Array.from({ length: count }, () => "?").join(", ")})`
+    texts.set(key, text)
+  }
+  return text
+}
+
 /** UPDATE statements applying one patch to the rows with the given ids. */
 export function updateStatements(table: AnyTable, patch: Readonly<Record<string, unknown>>, ids: readonly string[], maxParams: number): SqlQuery[] {
   const names = Object.keys(patch)
   if (names.length === 0 || ids.length === 0) return []
-  const set = names.map((n) => `${q(n)} = ?`).join(", ")
   const values = names.map((n) => toSqlValue(table.$columns[n]!, patch[n] ?? null))
   return chunk(ids, Math.max(1, maxParams - names.length)).map((group) => ({
-    text: `UPDATE ${q(table.$name)} SET ${set} WHERE "id" IN (${group.map(() => "?").join(", ")})`,
+    text: updateText(table, names, group.length),
     params: [...values, ...group],
   }))
 }

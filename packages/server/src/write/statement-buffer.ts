@@ -16,15 +16,16 @@ export interface RequiredBlob {
 /** A point to roll the buffer back to. */
 export interface BufferMark {
   readonly statements: number
-  readonly blobs: ReadonlyMap<string, RequiredBlob>
+  readonly blobs: number
 }
 
 /** Buffered statements and required blobs of one transaction. */
 export class StatementBuffer {
   readonly #schema: AnySchema
   readonly #maxParams: number
-  #statements: SqlQuery[] = []
-  #blobs = new Map<string, RequiredBlob>()
+  readonly #statements: SqlQuery[] = []
+  /** In write order (a mark is a length: cheap, as a push marks every mutation); later entries win. */
+  readonly #blobs: (readonly [string, RequiredBlob])[] = []
 
   constructor(schema: AnySchema, maxBoundParameters: number) {
     this.#schema = schema
@@ -39,7 +40,7 @@ export class StatementBuffer {
 
   /** FileRefs written, by hash → size and MIME essence. */
   requiredBlobs(): ReadonlyMap<string, RequiredBlob> {
-    return this.#blobs
+    return new Map(this.#blobs)
   }
 
   /** Appends a statement that is not a row write (origin stamps, client bookkeeping). */
@@ -65,15 +66,15 @@ export class StatementBuffer {
         this.#statements.push(...deleteStatements(table, statement.ids, this.#maxParams))
         break
     }
-    for (const file of plan.files) this.#blobs.set(file.hash, { size: file.size, mime: mimeEssenceOf(file.mime) ?? file.mime })
+    for (const file of plan.files) this.#blobs.push([file.hash, { size: file.size, mime: mimeEssenceOf(file.mime) ?? file.mime }])
   }
 
   mark(): BufferMark {
-    return { statements: this.#statements.length, blobs: new Map(this.#blobs) }
+    return { statements: this.#statements.length, blobs: this.#blobs.length }
   }
 
   rollbackTo(mark: BufferMark): void {
     this.#statements.length = mark.statements
-    this.#blobs = new Map(mark.blobs)
+    this.#blobs.length = mark.blobs
   }
 }
