@@ -128,6 +128,35 @@ describe.skipIf(executablePath === undefined && !inCi)("the React page in Chromi
     }
   })
 
+  it("a schema mismatch shows a clear prompt, and the page keeps working once the user decides", async () => {
+    const user = uniqueUser("sam").toLowerCase()
+    const context = await browser.newContext({ viewport: { width: 1200, height: 820 } })
+    const errors: string[] = []
+    try {
+      // The real server answers 409: the page's pulls are rewritten to name an older schema
+      // version, as an out-of-date page would send.
+      await context.route("**/sync/pull?**", (route) => route.continue({ url: route.request().url().replace(/schemaVersion=[^&]*/, "schemaVersion=todos-v0") }))
+      const page = await openTab(context, user, errors)
+      const banner = page.locator("#schema-mismatch")
+      await expect.poll(() => banner.textContent(), { timeout: 15_000 }).toContain("This page is out of date")
+      expect(await banner.textContent()).toContain("todos-v1")
+      await page.screenshot({ path: join(resultsDir, "schema-mismatch.png"), fullPage: true })
+
+      // Local work goes on meanwhile; "keep" closes the prompt and keeps it.
+      await page.fill("#title", "Kept through the prompt")
+      await page.press("#title", "Enter")
+      await context.unroute("**/sync/pull?**")
+      await page.getByText("Keep my local changes for now").click()
+      await expect.poll(() => banner.count()).toBe(0)
+      await expect.poll(() => page.locator("#sync").textContent(), { timeout: 30_000 }).toBe("synced")
+      expect(await titles(page)).toEqual(["Kept through the prompt"])
+      // The 409s are logged by the browser as failed loads; nothing else may appear.
+      expect(errors.filter((error) => !/Failed to load resource|409/.test(error))).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
   it("a todo added offline survives a reload and lands exactly once when back online", async () => {
     const user = uniqueUser("olga").toLowerCase()
     const context = await browser.newContext({ viewport: { width: 1200, height: 820 } })
