@@ -1,4 +1,5 @@
-import { expect, test } from "vitest"
+import { PLASMA_ERROR_STATUS } from "@plasma/core"
+import { describe, expect, it, test } from "vitest"
 import { COORDINATOR_ERROR_STATUS, CoordinatorError } from "./coordinator-error.js"
 
 test("an error knows its status and renders a JSON response", async () => {
@@ -14,4 +15,21 @@ test("an error knows its status and renders a JSON response", async () => {
 
 test("every code maps to an HTTP status", () => {
   for (const status of Object.values(COORDINATOR_ERROR_STATUS)) expect(status).toBeGreaterThanOrEqual(400)
+})
+
+describe("CoordinatorError follows core's PlasmaError", () => {
+  it("has code, details, status, cause and toJSON, and its body is the JSON", async () => {
+    const cause = new Error("network")
+    const error = new CoordinatorError("poke-failed", "the room said 500", { cause, details: { status: 500 } })
+    expect(error.status).toBe(502)
+    expect(error.cause).toBe(cause)
+    expect(error.toJSON()).toEqual({ status: 500, error: "poke-failed", message: "the room said 500" })
+    expect(await error.toResponse().json()).toEqual(error.toJSON())
+  })
+
+  it("gives codes it shares with core the same status", () => {
+    for (const [code, status] of Object.entries(COORDINATOR_ERROR_STATUS)) {
+      if (code in PLASMA_ERROR_STATUS) expect(status, code).toBe(PLASMA_ERROR_STATUS[code as keyof typeof PLASMA_ERROR_STATUS])
+    }
+  })
 })

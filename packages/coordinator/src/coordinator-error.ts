@@ -1,6 +1,7 @@
 /**
  * The coordinator's one error type: a closed set of codes, one table from code to HTTP status,
  * and a JSON response body shaped like the sync handler's (`{ error, message, ...details }`).
+ * Shaped like core's `PlasmaError`: `code`, `details`, `status`, `cause`, `toJSON()`.
  */
 
 /** HTTP status for every error code. Adding a code does not compile until it has a status. */
@@ -60,8 +61,13 @@ export class CoordinatorError extends Error {
     return COORDINATOR_ERROR_STATUS[this.code]
   }
 
+  /** The JSON body of the error: `{ error, message, ...details }`. */
+  toJSON(): Record<string, unknown> {
+    return { ...this.details, error: this.code, message: this.message }
+  }
+
   /** A JSON response `{ error: code, message, ...details }` with the code's status. */
   toResponse(): Response {
-    return Response.json({ ...this.details, error: this.code, message: this.message }, { status: this.status })
+    return Response.json(this.toJSON(), { status: this.status })
   }
 }

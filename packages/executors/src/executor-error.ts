@@ -49,6 +49,8 @@ export const EXECUTOR_ERROR_HTTP_STATUS: Readonly<Record<ExecutorErrorCode, numb
 /** Options for {@link ExecutorError}. */
 export interface ExecutorErrorOptions {
   readonly cause?: unknown
+  /** Extra JSON-safe fields for callers (never sent to clients: executor errors answer 5xx or are poison). */
+  readonly details?: Readonly<Record<string, unknown>>
   /** For `constraint-violation`: the name of the CHECK constraint that failed, when it has one. */
   readonly constraint?: string | null
 }
@@ -62,16 +64,28 @@ export class ExecutorError extends Error {
    * (`CONSTRAINT plasma_guard CHECK (...)` → `"plasma_guard"`), else `null`.
    */
   readonly constraint: string | null
+  readonly details: Readonly<Record<string, unknown>>
 
   constructor(code: ExecutorErrorCode, message: string, options?: ExecutorErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.constraint = options?.constraint ?? null
+    this.details = options?.details ?? {}
   }
 
-  /** The HTTP status that best describes this error. */
-  get httpStatus(): number {
+  /** The HTTP status that best describes this error (the field name every plasma error uses). */
+  get status(): number {
     return EXECUTOR_ERROR_HTTP_STATUS[this.code]
+  }
+
+  /** @deprecated Use {@link ExecutorError.status}. */
+  get httpStatus(): number {
+    return this.status
+  }
+
+  /** `{ error, message, ...details }`, like core's `PlasmaError` (plus `constraint` when set). */
+  toJSON(): Record<string, unknown> {
+    return { ...this.details, ...(this.constraint === null ? {} : { constraint: this.constraint }), error: this.code, message: this.message }
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Errors raised by blob storage adapters. Anything a backend throws (R2, the filesystem) is
  * wrapped into a `BlobStorageError` at the adapter boundary, with the original as `cause`, so
- * callers branch on `code` and never on backend classes or message text.
+ * callers branch on `code` and never on backend classes or message text. Shaped like core's
+ * `PlasmaError`: `code`, `details`, `status`, `cause`, `toJSON()`.
  */
 
 /** The closed set of blob storage error codes. */
@@ -20,21 +21,35 @@ export const BLOB_STORAGE_ERROR_HTTP_STATUS: Readonly<Record<BlobStorageErrorCod
 /** Options for {@link BlobStorageError}. */
 export interface BlobStorageErrorOptions {
   readonly cause?: unknown
+  /** Extra JSON-safe fields for callers and error bodies. */
+  readonly details?: Readonly<Record<string, unknown>>
 }
 
 /** The one error type every blob storage adapter throws. */
 export class BlobStorageError extends Error {
   override readonly name = "BlobStorageError"
   readonly code: BlobStorageErrorCode
+  readonly details: Readonly<Record<string, unknown>>
 
   constructor(code: BlobStorageErrorCode, message: string, options?: BlobStorageErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
+    this.details = options?.details ?? {}
   }
 
   /** The HTTP status that best describes this error. */
-  get httpStatus(): number {
+  get status(): number {
     return BLOB_STORAGE_ERROR_HTTP_STATUS[this.code]
+  }
+
+  /** @deprecated Use {@link BlobStorageError.status} (the field name every plasma error uses). */
+  get httpStatus(): number {
+    return this.status
+  }
+
+  /** The JSON body of the error: `{ error, message, ...details }`. */
+  toJSON(): Record<string, unknown> {
+    return { ...this.details, error: this.code, message: this.message }
   }
 }
 

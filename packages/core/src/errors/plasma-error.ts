@@ -2,6 +2,11 @@
  * The one error type of plasma. Every failure a caller may branch on carries a `code` from the
  * closed set below; `httpStatusOf` maps each code to the HTTP status the sync handler answers
  * with. Messages are for people; code is for programs.
+ *
+ * Every other error class of plasma (`ExecutorError`, `BlobStorageError`, `CoordinatorError`,
+ * the client's errors) follows this one: the fields `code` (a closed set), `details`, `status`,
+ * `cause` and `toJSON()`, and the same status for the same meaning (a constraint violation is
+ * 409 everywhere, "retry later" is 503 everywhere).
  */
 
 /** Every error code plasma produces, with the HTTP status it maps to. */
@@ -12,8 +17,8 @@ export const PLASMA_ERROR_STATUS = {
   "invalid-query": 400,
   /** A value does not fit its column (wrong kind, NULL into NOT NULL, unknown column). */
   "invalid-value": 400,
-  /** A write would break a constraint (duplicate id, foreign key, unique). */
-  "constraint-violation": 400,
+  /** A write would break a constraint (duplicate id, foreign key, unique): it conflicts with what is stored. */
+  "constraint-violation": 409,
   /** A table's `write` predicate refused a row. */
   "write-denied": 403,
   /** A mutator name is not defined. */
