@@ -125,6 +125,7 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
       push: () => this.pushOnce(),
       pull: () => this.pullOnce(),
       hasPending: () => this.#pending.length > 0,
+      onOffline: () => this.#status.update({ online: false }),
     })
   }
 

@@ -17,6 +17,8 @@ export interface SyncLoopOptions {
   readonly pull: () => Promise<void>
   /** Whether a poll should also push. */
   readonly hasPending: () => boolean
+  /** The browser says it went offline (status only: requests still decide). */
+  readonly onOffline?: () => void
 }
 
 type EventTargetLike = { addEventListener?: (t: string, l: () => void) => void; removeEventListener?: (t: string, l: () => void) => void }
@@ -47,8 +49,13 @@ export class SyncLoop {
     const target = globalThis as EventTargetLike
     if (typeof target.addEventListener === "function" && typeof target.removeEventListener === "function") {
       const onOnline = (): void => this.schedule(true, true)
+      const onOffline = (): void => this.#options.onOffline?.()
       target.addEventListener("online", onOnline)
-      this.#removeOnline = () => target.removeEventListener?.("online", onOnline)
+      target.addEventListener("offline", onOffline)
+      this.#removeOnline = () => {
+        target.removeEventListener?.("online", onOnline)
+        target.removeEventListener?.("offline", onOffline)
+      }
     }
     this.schedule(true, true)
     this.#armPoll()
