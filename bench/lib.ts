@@ -29,3 +29,31 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits
   return Math.round(value * f) / f
 }
+
+/** The median of a list of numbers (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  if (sorted.length === 0) return Number.NaN
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/**
+ * Runs `round` `rounds` times and returns every round's ratio and their median: a ratio taken
+ * from one round lets one noisy moment of a shared machine decide it.
+ */
+export async function ratioOfRounds(rounds: number, round: () => Promise<{ readonly plasmaMs: number; readonly baselineMs: number }>) {
+  const results: { plasmaMs: number; baselineMs: number; ratio: number }[] = []
+  for (let i = 0; i < rounds; i++) {
+    const { plasmaMs, baselineMs } = await round()
+    results.push({ plasmaMs, baselineMs, ratio: plasmaMs / baselineMs })
+  }
+  return {
+    ratio: median(results.map((r) => r.ratio)),
+    plasmaMs: median(results.map((r) => r.plasmaMs)),
+    baselineMs: median(results.map((r) => r.baselineMs)),
+    roundRatios: results.map((r) => round2(r.ratio)),
+  }
+}
+
+const round2 = (value: number): number => Math.round(value * 100) / 100

@@ -4,44 +4,22 @@
  * in-memory better-sqlite3 database. Baseline: raw better-sqlite3 on an identical in-memory
  * database doing the same row writes AND the same change rows (explicit INSERTs into an identical
  * `_plasma_changes`, the row JSON built in JavaScript) plus the client's last_mutation_id upsert,
- * with prepared statements in one transaction. ratio = plasma median / baseline median.
+ * with prepared statements in one transaction.
+ *
+ * ratio = the median over ROUNDS rounds of (plasma median / baseline median), both sides measured
+ * in the same round, so one noisy round on a shared machine cannot decide it.
  *
  * Needs `pnpm -r --filter ./packages/* build` first (imports the packages' dist).
  */
 import Database from "better-sqlite3"
-import { defineMutators, defineSchema, eq, id, int, table, text, boolean, type MutatorInput } from "../../packages/core/dist/index.js"
 import { fromBetterSqlite3 } from "../../packages/executors/dist/better-sqlite3.js"
 import { applyPush, createSyncHandler, ensureSchema } from "../../packages/server/dist/index.js"
-import { medianMs, round, type BenchResult } from "../lib.js"
+import { median, medianMs, ratioOfRounds, round, type BenchResult } from "../lib.js"
+import { BASELINE_DDL, BASELINE_SQL, mutators, opsOf, PER_PUSH, pushBodies, schema, type Op } from "../push-fixture.js"
 
-const PER_PUSH = 200
 const ITERATIONS = 25
 const WARMUP = 10
-
-const items = table("items", { id: id(), title: text(), n: int(), done: boolean().default(false) })
-const schema = defineSchema({ items })
-type In<A> = MutatorInput<typeof schema, Record<string, unknown>, A>
-const mutators = defineMutators<typeof schema, Record<string, unknown>>()({
-  insertItem: async ({ db, args }: In<{ id: string; title: string; n: number }>) => {
-    await db.insert(items).values({ id: args.id, title: args.title, n: args.n })
-  },
-  updateItem: async ({ db, args }: In<{ id: string; title: string; n: number }>) => {
-    await db.update(items).set({ title: args.title, n: args.n }).where(eq(items.id, args.id))
-  },
-})
-
-interface Op {
-  readonly name: "insertItem" | "updateItem"
-  readonly args: { id: string; title: string; n: number }
-}
-
-/** The mutations of push `k` (0-based): inserts of batch k, updates of batch k-1. */
-function opsOf(k: number): Op[] {
-  const ops: Op[] = []
-  for (let i = 0; i < PER_PUSH / 2; i++) ops.push({ name: "insertItem", args: { id: `r${k}-${i}`, title: `title ${k} ${i}`, n: i } })
-  for (let i = 0; i < PER_PUSH / 2; i++) ops.push({ name: "updateItem", args: { id: `r${k - 1}-${i}`, title: `updated ${k} ${i}`, n: i + 1 } })
-  return ops
-}
+const ROUNDS = 5
 
 async function plasmaSide(total: number): Promise<number> {
   const database = new Database(":memory:")
@@ -52,12 +30,7 @@ async function plasmaSide(total: number): Promise<number> {
     schemaVersion: "bench",
     auth: () => ({ ok: true, clientGroupID: "g", clientID: "c", ctx: {} }),
   })
-  const bodies: string[] = []
-  let nextId = 1
-  for (let k = 0; k <= total; k++) {
-    const mutations = opsOf(k).map((op) => ({ id: nextId++, name: op.name, args: op.args, timestamp: 1 }))
-    bodies.push(JSON.stringify({ protocolVersion: 1, schemaVersion: "bench", clientGroupID: "g", clientID: "c", mutations }))
-  }
+  const bodies = pushBodies(total)
   let k = 0
   const pushOnce = async () => {
     const response = await handler(new Request("http://bench/sync/push", { method: "POST", body: bodies[k++] }))
@@ -89,18 +62,11 @@ async function applyPushSide(total: number): Promise<number> {
 
 async function baselineSide(total: number): Promise<number> {
   const database = new Database(":memory:")
-  database.exec(`CREATE TABLE items (id TEXT PRIMARY KEY NOT NULL, title TEXT NOT NULL, n INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)));
-    CREATE TABLE _plasma_changes (row_version INTEGER PRIMARY KEY AUTOINCREMENT, table_name TEXT NOT NULL, row_id TEXT NOT NULL,
-      op TEXT NOT NULL CHECK (op IN ('put','del')), value TEXT, created_at INTEGER NOT NULL, client_group_id TEXT, client_id TEXT, mutation_id INTEGER);
-    CREATE INDEX _plasma_changes_row_idx ON _plasma_changes (table_name, row_id, row_version);
-    CREATE TABLE _plasma_client_mutations (client_group_id TEXT NOT NULL, client_id TEXT NOT NULL, last_mutation_id INTEGER NOT NULL,
-      last_pull_version INTEGER, last_seen_at INTEGER NOT NULL, PRIMARY KEY (client_group_id, client_id));`)
-  const insert = database.prepare("INSERT INTO items (id, title, n) VALUES (?, ?, ?)")
-  const update = database.prepare("UPDATE items SET title = ?, n = ? WHERE id = ?")
-  const change = database.prepare("INSERT INTO _plasma_changes (table_name, row_id, op, value, created_at, client_group_id, client_id, mutation_id) VALUES ('items', ?, 'put', ?, ?, 'g', 'c', ?)")
-  const client = database.prepare(
-    "INSERT INTO _plasma_client_mutations (client_group_id, client_id, last_mutation_id, last_seen_at) VALUES ('g', 'c', ?, ?) ON CONFLICT DO UPDATE SET last_mutation_id = excluded.last_mutation_id, last_seen_at = excluded.last_seen_at",
-  )
+  for (const ddl of BASELINE_DDL) database.exec(ddl)
+  const insert = database.prepare(BASELINE_SQL.insert)
+  const update = database.prepare(BASELINE_SQL.update)
+  const change = database.prepare(BASELINE_SQL.change)
+  const client = database.prepare(BASELINE_SQL.client)
   const pushes = Array.from({ length: total + 1 }, (_, k) => opsOf(k))
   let nextId = 1
   const apply = database.transaction((ops: Op[]) => {
@@ -126,14 +92,20 @@ export async function run(): Promise<BenchResult[]> {
   // A discarded round first: whichever side ran first would otherwise pay the JIT warm-up of
   // core and server alone (measured: 2-3x slower).
   await plasmaSide(total)
-  const plasmaMs = await plasmaSide(total)
-  const applyPushMs = await applyPushSide(total)
-  const baselineMs = await baselineSide(total)
+  const applyPushRounds: number[] = []
+  const { ratio, plasmaMs, baselineMs, roundRatios } = await ratioOfRounds(ROUNDS, async () => {
+    const plasma = await plasmaSide(total)
+    applyPushRounds.push(await applyPushSide(total))
+    return { plasmaMs: plasma, baselineMs: await baselineSide(total) }
+  })
+  const applyPushMs = median(applyPushRounds)
   return [
     {
       workload: "push-200",
-      ratio: round(plasmaMs / baselineMs, 2),
+      ratio: round(ratio, 2),
       ratioAgainst: "raw better-sqlite3: same row writes + explicit _plasma_changes INSERTs + last_mutation_id upsert, prepared, one transaction",
+      ratioIs: `median of ${ROUNDS} rounds`,
+      roundRatios,
       goal: 2.0,
       mutationsPerPush: PER_PUSH,
       iterations: ITERATIONS,

@@ -4,6 +4,7 @@ import { AsyncMutex } from "./async-mutex.js"
 import { ExecutorError, toExecutorErrorFromSqlite } from "./executor-error.js"
 import { sqliteDialect, type SqlDialect } from "./sql-dialect.js"
 import type {
+  BatchOptions,
   ExecutorCapabilities,
   SqlBatchResult,
   SqlExecutor,
@@ -52,6 +53,8 @@ const CAPABILITIES: ExecutorCapabilities = Object.freeze({
 })
 
 const NO_ROWS: readonly Record<string, unknown>[] = Object.freeze([])
+/** The result of a write in a batch whose caller reads no counts. */
+const UNCOUNTED: SqlBatchResult = Object.freeze({ rows: NO_ROWS, changes: 0, lastInsertRowid: null })
 
 function needsNormalising(value: unknown): boolean {
   return typeof value === "boolean" || value === undefined
@@ -83,9 +86,10 @@ class BetterSqlite3Executor implements SqlExecutor {
 
   readonly #database: BetterSqlite3Database
   readonly #cacheSize: number
-  readonly #statements = new Map<string, BetterSqlite3Statement>()
+  readonly #statements = new Map<string, { readonly statement: BetterSqlite3Statement; used: boolean }>()
   readonly #mutex = new AsyncMutex()
   readonly #runBatch: (queries: readonly SqlQuery[]) => SqlBatchResult[]
+  readonly #runQuietBatch: (queries: readonly SqlQuery[]) => SqlBatchResult[]
   #kysely: Kysely<any> | undefined
 
   constructor(database: BetterSqlite3Database, options: BetterSqlite3ExecutorOptions | undefined) {
@@ -96,6 +100,21 @@ class BetterSqlite3Executor implements SqlExecutor {
     this.#runBatch = database.transaction((queries: readonly SqlQuery[]) => {
       const results: SqlBatchResult[] = new Array<SqlBatchResult>(queries.length)
       for (let i = 0; i < queries.length; i++) results[i] = this.#batchOne(queries[i] as SqlQuery)
+      return results
+    })
+    // The caller reads no counts (`changes: false`): writes share one result object.
+    this.#runQuietBatch = database.transaction((queries: readonly SqlQuery[]) => {
+      const results: SqlBatchResult[] = new Array<SqlBatchResult>(queries.length)
+      for (let i = 0; i < queries.length; i++) {
+        const query = queries[i] as SqlQuery
+        const statement = this.#statement(query.text)
+        if (statement.reader) {
+          results[i] = this.#batchOne(query)
+        } else {
+          statement.run(normaliseParams(query.params))
+          results[i] = UNCOUNTED
+        }
+      }
       return results
     })
   }
@@ -126,12 +145,12 @@ class BetterSqlite3Executor implements SqlExecutor {
     }
   }
 
-  async batch(queries: readonly SqlQuery[]): Promise<SqlBatchResult[]> {
+  async batch(queries: readonly SqlQuery[], options?: BatchOptions): Promise<SqlBatchResult[]> {
     if (queries.length === 0) return []
     const wait = this.#mutex.acquire()
     if (wait !== undefined) await wait
     try {
-      return this.#runBatch(queries)
+      return options?.changes === false ? this.#runQuietBatch(queries) : this.#runBatch(queries)
     } catch (error) {
       throw toExecutorErrorFromSqlite(error)
     } finally {
@@ -187,21 +206,30 @@ class BetterSqlite3Executor implements SqlExecutor {
     if (this.#database.inTransaction) this.#statement("ROLLBACK").run([])
   }
 
+  /**
+   * The prepared statement for `text`, from a bounded cache with second-chance (CLOCK) eviction:
+   * a hit only sets a flag, so the hot path of a large batch costs one map lookup per statement
+   * instead of the delete and re-insert strict LRU ordering needs; a miss on a full cache evicts
+   * the oldest entry not used since it was last passed over (an approximation of LRU).
+   */
   #statement(text: string): BetterSqlite3Statement {
     const statements = this.#statements
-    let statement = statements.get(text)
-    if (statement !== undefined) {
-      // Re-insert to mark as most recently used (Map keeps insertion order).
-      statements.delete(text)
-      statements.set(text, statement)
-      return statement
+    const cached = statements.get(text)
+    if (cached !== undefined) {
+      cached.used = true
+      return cached.statement
     }
-    statement = this.#database.prepare(text)
-    if (statements.size >= this.#cacheSize) {
-      const oldest = statements.keys().next()
-      if (oldest.done !== true) statements.delete(oldest.value)
+    const statement = this.#database.prepare(text)
+    // An entry is passed over at most twice (once to clear its flag), so this ends within twice the cache size.
+    for (const [key, entry] of statements) {
+      if (statements.size < this.#cacheSize) break
+      statements.delete(key)
+      if (entry.used) {
+        entry.used = false
+        statements.set(key, entry)
+      }
     }
-    statements.set(text, statement)
+    statements.set(text, { statement, used: false })
     return statement
   }
 
