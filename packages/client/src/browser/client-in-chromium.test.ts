@@ -117,7 +117,7 @@ describe.skipIf(skip)("@plasma/client in Chromium", () => {
     }
   })
 
-  it("shares pending mutations between two tabs of one group; a closed tab's outbox is pushed by the other, once", async () => {
+  it("shares pending mutations between tabs of one group (a new tab shows them at once); a closed tab's outbox is pushed by another, once", async () => {
     const context = await browser.newContext()
     try {
       // Both tabs are cut off from the server: what one sees of the other is local (IndexedDB and the tab channel).
@@ -133,7 +133,13 @@ describe.skipIf(skip)("@plasma/client in Chromium", () => {
       await expect.poll(() => titlesOf(one), POLL).toEqual(["t1:from tab one:0", "t2:from tab two:0"])
       expect(serverNotes("tess")).toEqual([])
 
-      // Tab one closes with its mutation still pending; tab two is the group's only tab left.
+      // A tab opened now shows the group's pending work from its first delivery, with no network.
+      const three = await open(context, "tess", "g-tabs")
+      const first = await three.evaluate(() => window.plasmaTest.first())
+      expect(first?.responsesBefore).toBe(0)
+      expect(first?.rows.map((r) => r.id)).toEqual(["t1", "t2"])
+
+      // Tab one closes with its mutation still pending; the tabs left push it.
       await one.close()
       await context.unroute(SYNC_ROUTES)
       await expect.poll(() => serverNotes("tess"), POLL).toEqual(["t1:from tab one:0", "t2:from tab two:0"])
@@ -143,6 +149,7 @@ describe.skipIf(skip)("@plasma/client in Chromium", () => {
       expect(lastMutationIDOf("g-tabs", idOne)).toBe(1)
       expect(lastMutationIDOf("g-tabs", idTwo)).toBe(1)
       expect(await titlesOf(two)).toEqual(["t1:from tab one:0", "t2:from tab two:0"])
+      await expect.poll(() => outboxDepth(three), POLL).toBe(0)
     } finally {
       await context.close()
     }
