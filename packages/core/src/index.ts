@@ -106,9 +106,9 @@ export type { PlannedChange, PlannedStatement, WritePlan } from "./write/write-p
 export type { MaybePromise, RowLookup, WriteRowSource } from "./write/row-source.js"
 export { pointIdsOf } from "./write/point-ids.js"
 export type { RowsOf } from "./memory/evaluate-select.js"
-export { evaluateExpr, matchesCondition, sqlLike, isTrue, createRowScope } from "./memory/evaluate-expr.js"
+export { evaluateExpr, matchesCondition, sqlLike, isTrue } from "./memory/evaluate-expr.js"
 export type { EvalScope, ScopeRows } from "./memory/evaluate-expr.js"
-export { compareSqlValues, compareText, compareBytes, storageClassOf, sqlValueKey, toRawSqlValue } from "./memory/sql-compare.js"
+export { compareSqlValues, compareText, sqlValueKey, toRawSqlValue } from "./memory/sql-compare.js"
 
 export { defineMutators, invokeMutator, mutatorOf, RUN_IN_TRANSACTION } from "./mutators/define-mutators.js"
 export type { Mutator, MutatorArgs, MutatorInput, MutatorMap, TransactionalDb } from "./mutators/define-mutators.js"
@@ -119,14 +119,12 @@ export {
   MAX_ID_LENGTH,
   MAX_MUTATOR_NAME_LENGTH,
   PROTOCOL_VERSION,
-  checkProtocolVersion,
   clientIdSchema,
   parsePushRequest,
   pushMutationSchema,
   pushRequestSchema,
   pushResponseSchema,
   schemaVersionSchema,
-  toInvalidRequest,
 } from "./protocol/push.js"
 export type { PushMutationMessage, PushRequest, PushResponse } from "./protocol/push.js"
 export { PULL_PARAMS, parsePullRequest, patchOperationSchema, pullRequestSchema, pullResponseSchema } from "./protocol/pull.js"

@@ -5,7 +5,7 @@
  * stored.
  */
 import { PlasmaError } from "@plasma/core"
-import { readBodyBytes } from "@plasma/server"
+import { readBodyBytes } from "@plasma/server/internal"
 
 /** Reads `body` up to `maxSize` bytes; throws `payload-too-large` past it (and cancels the rest). */
 export function readBodyWithin(body: ReadableStream<Uint8Array> | null, maxSize: number): Promise<Uint8Array> {

@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest"
+import * as publicApi from "./index.js"
+import * as internal from "./internal.js"
+
+describe("@plasma/core/internal", () => {
+  it("holds the helpers only plasma's own packages use, and the public entry no longer does", () => {
+    for (const name of ["createRowScope", "storageClassOf", "compareBytes", "checkProtocolVersion", "toInvalidRequest"]) {
+      expect(name in internal, name).toBe(true)
+      expect(name in publicApi, name).toBe(false)
+    }
+  })
+})

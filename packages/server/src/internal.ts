@@ -1,0 +1,8 @@
+/**
+ * @module @plasma/server/internal — helpers plasma's own packages share with the server, not part
+ * of the public API: no semver promise, and apps should not import them.
+ *
+ * - `readBodyBytes`: the one capped body reader (the sync handler's push body, the blob routes'
+ *   upload body), so both refuse an oversized stream the same way, as soon as it crosses the cap.
+ */
+export { readBodyBytes } from "./sync/http.js"
