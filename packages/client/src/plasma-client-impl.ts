@@ -35,6 +35,7 @@ import { SyncHttp } from "./sync/sync-http.js"
 import { decodePatch } from "./sync/decode-patch.js"
 import { toJsonArgs } from "./sync/json-args.js"
 import { fileResult } from "./files/file-result.js"
+import { uploadDueBlobs } from "./files/upload-due-blobs.js"
 import { randomId } from "./random-id.js"
 import { SyncLoop } from "./sync/sync-loop.js"
 import { electLeader, type Leadership } from "./tabs/elect-leader.js"
@@ -396,7 +397,14 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
   async #push(): Promise<void> {
     await this.#ready
     if (!this.#leader || this.#closed) return
-    await this.#uploadDueBlobs()
+    await uploadDueBlobs({
+      store: this.#requireStore(),
+      pending: this.#pending,
+      floorOf: (clientID) => Math.max(this.#confirmed.get(clientID) ?? 0, this.#pushed.get(clientID) ?? 0),
+      uploaded: this.#uploaded,
+      refused: this.#refusedBlobs,
+      upload: (clientID, hash, bytes, mime) => this.#request("upload", () => this.#http.putBlob(clientID, hash, bytes, mime)),
+    })
     const plan = planPush(this.#pending, {
       confirmed: this.#confirmed,
       pushed: this.#pushed,
@@ -419,39 +427,6 @@ export class PlasmaClientImpl<S extends AnySchema, M extends MutatorMap, Ctx> im
       this.#pushed.set(batch.clientID, Math.max(this.#pushed.get(batch.clientID) ?? 0, last.mutationID))
     }
     if (pushedAny && this.#loop.started) this.#schedule(plan.batches.some((b) => b.entries.length >= (this.#options.maxMutationsPerPush ?? 200)), true)
-  }
-
-  /** Uploads the blobs the next entries of each client wait for, in queue order; stops a client's chain at its first failure. */
-  async #uploadDueBlobs(): Promise<void> {
-    const store = this.#requireStore()
-    const blockedClients = new Set<string>()
-    for (const entry of this.#pending) {
-      if (blockedClients.has(entry.clientID)) continue
-      if (entry.mutationID <= Math.max(this.#confirmed.get(entry.clientID) ?? 0, this.#pushed.get(entry.clientID) ?? 0)) continue
-      for (const hash of entry.blobDeps) {
-        if (this.#uploaded.has(hash) || this.#refusedBlobs.has(hash)) continue
-        const record = await store.getBlob(hash)
-        if (record === undefined || record.state === "uploaded" || record.state === "fetched") {
-          // Bytes we do not hold cannot be uploaded from here: let the server judge the mutation.
-          this.#uploaded.add(hash)
-          continue
-        }
-        try {
-          if (record.state === "local") await store.setBlobState(hash, "uploading")
-          await this.#request("upload", () => this.#http.putBlob(entry.clientID, hash, record.bytes, record.mime))
-          await store.setBlobState(hash, "uploaded")
-          this.#uploaded.add(hash)
-        } catch (error) {
-          if (isSyncClientError(error) && error.kind === "blob-upload-failed" && !error.retryable) {
-            // Refused for good (too large, a MIME type not allowed): waiting would wedge the queue forever.
-            this.#refusedBlobs.add(hash)
-            continue
-          }
-          blockedClients.add(entry.clientID)
-          break
-        }
-      }
-    }
   }
 
   /** mutation-id-gap: the server lost this client's numbering; renumber its entries under a fresh clientID. */
