@@ -88,7 +88,7 @@ export class OverlayReader {
    * (no join, no aggregate, a limit), or `null` when it cannot.
    */
   async boundedRows(node: SelectNode): Promise<Readonly<Row>[] | null> {
-    if (node.joins.length > 0 || node.limit === null || isAggregateSelect(node)) return null
+    if (node.joins.length > 0 || node.limit === null || node.having !== null || isAggregateSelect(node)) return null
     const table = tableOf(this.#schema, node.from)
     const need = node.limit + (node.offset ?? 0)
     const rows: Readonly<Row>[] = []
