@@ -4,7 +4,7 @@
  * IndexedDB upgrade), `outbox` (key `[clientID, mutationID]`), `meta` (cookie, schemaVersion) and
  * `blobs` (key hash). See `local-store.ts` for the transaction rules.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from "idb"
+import { wrap, type DBSchema, type IDBPDatabase } from "idb"
 import { compareOutboxKeys, type BlobRecord, type LocalStore, type PullCommit, type StoredState } from "./local-store.js"
 import type { OutboxEntry } from "../sync/outbox-entry.js"
 import type { Row } from "../view/row-layer.js"
@@ -20,27 +20,22 @@ const VERSION = 1
 
 /** Opens (creating when needed) the client database `dbName` on `factory`. */
 export async function createIdbStore(dbName: string, factory: IDBFactory): Promise<LocalStore> {
-  const previous = (globalThis as { indexedDB?: IDBFactory }).indexedDB
-  // idb's openDB reads the global factory; point it at ours for the call only.
-  const swap = previous !== factory
-  if (swap) (globalThis as { indexedDB?: IDBFactory }).indexedDB = factory
-  let db: IDBPDatabase<ClientDbSchema>
-  try {
-    db = await openDB<ClientDbSchema>(dbName, VERSION, {
-      upgrade(database) {
-        database.createObjectStore("rows")
-        database.createObjectStore("outbox", { keyPath: ["clientID", "mutationID"] })
-        database.createObjectStore("meta")
-        database.createObjectStore("blobs", { keyPath: "hash" })
-      },
-      // Another tab upgrading (a future version) must not be blocked by us.
-      blocking() {
-        db.close()
-      },
-    })
-  } finally {
-    if (swap) (globalThis as { indexedDB?: IDBFactory }).indexedDB = previous as IDBFactory
-  }
+  // Opened on `factory` directly (not idb's openDB, which reads the global factory), then wrapped.
+  const raw = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = factory.open(dbName, VERSION)
+    request.onupgradeneeded = () => {
+      const database = request.result
+      database.createObjectStore("rows")
+      database.createObjectStore("outbox", { keyPath: ["clientID", "mutationID"] })
+      database.createObjectStore("meta")
+      database.createObjectStore("blobs", { keyPath: "hash" })
+    }
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error)
+  })
+  // Another tab upgrading (a future version) must not be blocked by us.
+  raw.onversionchange = () => raw.close()
+  const db = wrap(raw) as unknown as IDBPDatabase<ClientDbSchema>
   return {
     async load(): Promise<StoredState> {
       const tx = db.transaction(["rows", "outbox", "meta"], "readonly")
