@@ -54,15 +54,34 @@ async function tail(file: string): Promise<string> {
   return (await readFile(file, "utf8").catch(() => "")).split("\n").slice(-40).join("\n")
 }
 
+/**
+ * wrangler's file watcher reports "The file src changed, restarting build..." once just after
+ * start (the custom build's watch_dir) and restarts the Worker; a request in flight then fails
+ * with "Your worker restarted mid-request". So ready means: `GET /` answers 200, and no restart
+ * was announced after the last "Ready on" for a settle period.
+ */
+function settled(text: string): boolean {
+  const restart = text.lastIndexOf("restarting build")
+  return restart < 0 || text.lastIndexOf("Ready on") > restart
+}
+
 async function waitUntilReady(baseUrl: string, child: ChildProcess, log: string): Promise<void> {
   const deadline = Date.now() + 90_000
+  let stableSince: number | null = null
   while (Date.now() < deadline) {
     if (!running(child)) throw new Error(`wrangler dev exited early (code ${child.exitCode}):\n${await tail(log)}`)
+    let ok = false
     try {
       const response = await fetch(baseUrl + "/", { signal: AbortSignal.timeout(2_000) })
-      if (response.status === 200) return
+      ok = response.status === 200
     } catch {
       // not listening yet
+    }
+    if (ok && settled(await readFile(log, "utf8").catch(() => ""))) {
+      stableSince ??= Date.now()
+      if (Date.now() - stableSince >= 2_000) return
+    } else {
+      stableSince = null
     }
     await new Promise((done) => setTimeout(done, 250))
   }
