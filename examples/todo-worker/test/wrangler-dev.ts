@@ -1,7 +1,8 @@
 /**
  * Starts a real `wrangler dev` for the example (the e2e suite and the e2e-tab-latency bench): a
  * free loopback port, a fresh persistence directory, no metrics, `.dev.vars` from the example
- * file when missing. Ready means `GET /` answers 200 (deadline 90 s). `stop()` ends it by its pid
+ * file when missing, `--test-scheduled` (see helpers.ts `runCron`). Ready means `GET /` answers 200
+ * and wrangler's start-up rebuild is over (deadline 90 s). `stop()` ends it by its pid
  * (SIGTERM, then SIGKILL for its whole process group after 5 s); a process 'exit' hook does the
  * same should the caller die first.
  */
