@@ -224,8 +224,9 @@ export async function applyPush(input: PushInput): Promise<PushResult> {
     let single = false
 
     const finish = (gap: PushResult["gap"], failure: PlasmaError | null): PushResult => {
-      // Counted from the ids, not from the batches: a commit whose answer was lost (then seen as
-      // applied by the next attempt) changed data all the same.
+      // Counted from the ids the attempts that committed moved on. (A commit whose answer was
+      // lost is not told apart from a concurrent duplicate push: the next attempt sees its
+      // mutations as skipped, so onPushed may not run for it; the next push or pull catches up.)
       const processed = lastMutationID - (initialLast ?? lastMutationID)
       if (failure !== null && processed === 0) throw failure
       return { processed, skipped: skipped ?? 0, dropped, gap, lastMutationID, retries, failure }
@@ -264,8 +265,6 @@ export async function applyPush(input: PushInput): Promise<PushResult> {
         continue
       }
       const { outcome, result, more, failed } = run
-      skipped ??= result.skipped
-      initialLast ??= result.lastMutationID - result.processed
       if (outcome !== null && !outcome.ok) {
         if (outcome.reason === "conflict") {
           if (++retries >= MAX_ATTEMPTS) return finish(null, commitError(outcome))
@@ -281,6 +280,11 @@ export async function applyPush(input: PushInput): Promise<PushResult> {
         }
         continue
       }
+      // What the client had before the push, as the first attempt that committed (or found
+      // nothing to do) saw it: a duplicate push that lost the race to an identical one counts
+      // its mutations as skipped, not processed.
+      skipped ??= result.skipped
+      initialLast ??= result.lastMutationID - result.processed
       lastMutationID = result.lastMutationID
       if (outcome !== null) {
         dropped.push(...result.dropped)
