@@ -3,7 +3,7 @@
  * 20 live-query shapes written once as data (and lowered both to plasma's query builder and to
  * the JavaScript a Replicache app writes in `rep.subscribe`), the mutators on both sides, and the
  * Replicache 15 peer itself (memory store, `TEST_LICENSE_KEY`, an in-process puller and a pusher
- * that never succeeds).
+ * that never succeeds). Replicache 15 runs on Node 20 as it is: no browser global was missing.
  *
  * The peer does the same app-level work as plasma: the same rows, the same 20 results kept live,
  * the same mutations. Where a query filters on one equal value of `owner` or `status`, the peer
@@ -391,9 +391,8 @@ const replicacheMutators = {
 
 /**
  * A fresh Replicache peer hydrated with `rows` through its puller (one pull, as a real client
- * hydrates). Its pusher never succeeds (503) and is not even called within a run (`pushDelay`
- * far beyond it): pending mutations stay pending, as in the rebase workload, and no push loop
- * competes with the measured work (plasma's loop is not started either). The puller parses the canned answer
+ * hydrates). Its pusher never succeeds (its one push never settles): pending mutations stay
+ * pending, as in the rebase workload. The puller parses the canned answer
  * from JSON text, as Replicache's default HTTP puller parses the server's response.
  */
 export async function createReplicacheSubject(rows: readonly Item[]): Promise<BenchSubject> {
@@ -407,8 +406,10 @@ export async function createReplicacheSubject(rows: readonly Item[]): Promise<Be
     kvStore: "mem",
     logLevel: "error",
     pullInterval: null,
-    // Never pushes within a run (plasma's client is not started either); setTimeout caps at 2^31-1.
-    pushDelay: 2 ** 30,
+    // Pushes soon after the first mutation; that push never settles, so no push loop, retry or
+    // backoff timer competes with the measured work (plasma's loop is not started either). A huge
+    // `pushDelay` instead leaves a timer that `close()` does not clear and the run never exits.
+    pushDelay: 10,
     mutators: replicacheMutators,
     indexes: { byOwner: { prefix: "item/", jsonPointer: "/owner" }, byStatus: { prefix: "item/", jsonPointer: "/status" } },
     puller: async (): Promise<PullerResult> => {
@@ -418,7 +419,7 @@ export async function createReplicacheSubject(rows: readonly Item[]): Promise<Be
       handedOver = undefined
       return { response: JSON.parse(text) as PullResponseV1, httpRequestInfo: { httpStatusCode: 200, errorMessage: "" } }
     },
-    pusher: async () => ({ httpRequestInfo: { httpStatusCode: 503, errorMessage: "bench: pushes never succeed" } }),
+    pusher: () => new Promise<never>(() => undefined),
   })
   const results: (readonly Item[] | undefined)[] = QUERY_SPECS.map(() => undefined)
   const waiters = createWaiters(results)
