@@ -9,8 +9,8 @@
  * storage, loop stopped, hydrated through its own pulls); the median of the rounds is reported.
  *
  * The peer, in the same run: Replicache 15 (memory kv store, `TEST_LICENSE_KEY`), hydrated
- * through its puller, with the same 100 mutations pending (its pusher never succeeds and is
- * never reached), the same 20 subscriptions, and its puller handing over the same 1,000-op patch
+ * through its puller, with the same 100 mutations pending (its one push never
+ * settles), the same 20 subscriptions, and its puller handing over the same 1,000-op patch
  * as JSON text; the same two instants are measured. The two run back to back in each round, and
  * ratio = the median over rounds of plasma / peer (goal ≤ 1.0), so one noisy moment of a shared
  * machine does not decide it. After each round both must hold identical results for all 20 queries (`resultsAgree`)
