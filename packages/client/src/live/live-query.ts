@@ -204,5 +204,5 @@ export class LiveQueryState implements LiveQuery<Row> {
 }
 
 function closedError(ast: SelectNode): LiveQueryError {
-  return new LiveQueryError("closed", `the live query on "${ast.from}" was closed before its first delivery`)
+  return new LiveQueryError("closed", `the live query on "${ast.from}" was closed before its first delivery`, { details: { table: ast.from } })
 }

@@ -8,7 +8,7 @@
  */
 import { PROTOCOL_VERSION, pullResponseSchema, type PullResponse } from "@plasma/core"
 import type { HeadersLike } from "../plasma-client.js"
-import { SyncClientError, type SyncClientErrorKind } from "../sync-client-error.js"
+import { SyncClientError, toSyncClientErrorCode, type SyncClientErrorKind } from "../sync-client-error.js"
 import { CLIENT_GROUP_HEADER, CLIENT_HEADER } from "../sync-headers.js"
 import type { OutboxEntry } from "./outbox-entry.js"
 import { parseRetryAfter } from "./retry.js"
@@ -125,11 +125,12 @@ async function toHttpError(kind: SyncClientErrorKind, response: Response, now: n
   } catch {
     // A bare 5xx body carries nothing to read.
   }
-  const code = typeof body.error === "string" ? body.error : undefined
+  const code = typeof body.error === "string" ? toSyncClientErrorCode(body.error) : undefined
   const message = typeof body.message === "string" ? body.message : `HTTP ${response.status}`
   const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now)
   const details: Record<string, unknown> = {}
   if (typeof body.expected === "string") details.expected = body.expected
+  if (code === "unrecognized") details.serverCode = body.error
   if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs
   const finalKind: SyncClientErrorKind = response.status === 409 && kind !== "blob-upload-failed" ? "schema-mismatch" : kind
   return new SyncClientError(finalKind, `${response.status} ${message}`, { status: response.status, ...(code === undefined ? {} : { code }), details })
