@@ -13,6 +13,12 @@ import { lastMutationID, mutators, push } from "../testing/mutators.js"
 import type { SqlExecutor } from "@plasma/executors"
 
 const N = 50
+/**
+ * A budget, not a timing assertion: on D1 every statement is a Miniflare round trip from Node
+ * (about 20 ms on the 2-core CI machine), and 50 contended pushes retry behind the guards, so
+ * these runs take 30-60 s there.
+ */
+const CONTENDED_TIMEOUT_MS = 240_000
 
 async function counterValue(executor: SqlExecutor): Promise<number> {
   const rows = await executor.all<{ value: number }>({ text: "SELECT value FROM counters WHERE id = 'k'", params: [] })
@@ -33,7 +39,7 @@ describeOnEngines("serializable mutators", (open) => {
     const puts = (await changeRows(executor)).filter((c) => c.table_name === "counters")
     // The seed plus one put per increment, each holding the value it wrote, in commit order.
     expect(puts.map((c) => c.value?.value)).toEqual(Array.from({ length: N + 1 }, (_, i) => i))
-  })
+  }, CONTENDED_TIMEOUT_MS)
 
   it(`${N} concurrent +1 pushes through ${N} separate executor objects (no shared lock) leave exactly ${N}`, async () => {
     const db = await open()
@@ -48,7 +54,7 @@ describeOnEngines("serializable mutators", (open) => {
     expect(await counterValue(db.executor)).toBe(N)
     const puts = (await changeRows(db.executor)).filter((c) => c.table_name === "counters")
     expect(puts.map((c) => c.value?.value)).toEqual(Array.from({ length: N + 1 }, (_, i) => i))
-  })
+  }, CONTENDED_TIMEOUT_MS)
 
   it("the same push sent twice at once through separate executors applies exactly once", async () => {
     const db = await open()
