@@ -1,4 +1,4 @@
-import { matchesCondition } from "@plasma/core"
+import { matchesCondition } from "@plasma/core/internal"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { compileCondition } from "./compile-condition.js"

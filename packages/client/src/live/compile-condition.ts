@@ -10,19 +10,8 @@
  * kind does not compile until it is handled here, and a property test checks this against
  * `matchesCondition` on random conditions and rows.
  */
-import {
-  compareSqlValues,
-  isTrue,
-  sqlLike,
-  toRawSqlValue,
-  toSqlValue,
-  visitExpr,
-  type AnyColumn,
-  type AnySchema,
-  type CompareOp,
-  type ExprNode,
-  type SqlValue,
-} from "@plasma/core"
+import { toSqlValue, visitExpr, type AnyColumn, type AnySchema, type CompareOp, type ExprNode, type SqlValue } from "@plasma/core"
+import { compareSqlValues, isTrue, sqlLike, toRawSqlValue } from "@plasma/core/internal"
 import type { Row } from "./row-identity.js"
 
 type Compiled = (row: Readonly<Row>) => SqlValue

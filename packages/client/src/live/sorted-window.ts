@@ -26,17 +26,8 @@
  *   is equal, so a rebase that re-creates equal rows changes nothing. Rows keyed by content (a
  *   projection without `id`) also take the object of any equal row of the previous window.
  */
-import {
-  compareSqlValues,
-  compareText,
-  fromSqlValue,
-  orderingOf,
-  toSqlValue,
-  type AnyColumn,
-  type AnySchema,
-  type SelectNode,
-  type SqlValue,
-} from "@plasma/core"
+import { fromSqlValue, orderingOf, toSqlValue, type AnyColumn, type AnySchema, type SelectNode, type SqlValue } from "@plasma/core"
+import { compareSqlValues, compareText } from "@plasma/core/internal"
 import { compileCondition } from "./compile-condition.js"
 import type { HolderIndex } from "./holder-index.js"
 import { keyingOf, rowKeyOf } from "./live-delta.js"

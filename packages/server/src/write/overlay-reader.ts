@@ -17,10 +17,7 @@ import {
   createSelectNode,
   fromSqlValue,
   isAggregateSelect,
-  matchesCondition,
-  pointIdsOf,
   rowFromSql,
-  sqlValueKey,
   tableOf,
   toSqlValue,
   type AnySchema,
@@ -29,6 +26,7 @@ import {
   type RowLookup,
   type SelectNode,
 } from "@plasma/core"
+import { matchesCondition, pointIdsOf, sqlValueKey } from "@plasma/core/internal"
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
 import { compileSelect } from "../compile/compile-select.js"
 import { quoteIdentifier as q } from "../schema/ddl.js"

@@ -5,7 +5,8 @@
  * conflicts; a concurrent insert of one of them is a change row for that id too, so the narrower
  * guard still stops the phantom).
  */
-import { pointIdsOf, tablesOfSelect, type SelectNode } from "@plasma/core"
+import { tablesOfSelect, type SelectNode } from "@plasma/core"
+import { pointIdsOf } from "@plasma/core/internal"
 
 /** What a transaction read: whole tables, and single rows by (table, id). */
 export interface ReadSet {

@@ -16,7 +16,6 @@
 import {
   createSelectNode,
   evaluateSelect,
-  pointIdsOf,
   planWrite,
   tableOf,
   tablesOfSelect,
@@ -29,6 +28,7 @@ import {
   type WriteResult,
   type WriteRowSource,
 } from "@plasma/core"
+import { pointIdsOf } from "@plasma/core/internal"
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
 import { compileSelect } from "../compile/compile-select.js"
 import { Overlay } from "./overlay.js"
