@@ -20,7 +20,7 @@ import { demoAuth, roomOf, toUserId } from "./demo-auth.js"
 import type { Env } from "./env.js"
 import { runMaintenance } from "./maintenance.js"
 import { mutators } from "./mutators.js"
-import { schema, SCHEMA_VERSION, type TodoCtx } from "./schema.js"
+import { schema, SCHEMA_VERSION } from "./schema.js"
 
 export { SyncCoordinator } from "@plasma/coordinator"
 
@@ -78,7 +78,7 @@ function syncHandler(env: Env, ctx: ExecutionContext): (request: Request) => Pro
     blobs: blobRoutes({ storage: r2Storage({ bucket: env.BUCKET }) }),
     // Every tab of the user pulls at once; other users' rooms are left alone.
     onPushed: async ({ ctx: authCtx }) => {
-      await pokeCoordinator(env.COORDINATOR, { room: roomOf((authCtx as TodoCtx).userId), token: env.PLASMA_COORDINATOR_TOKEN ?? "" })
+      await pokeCoordinator(env.COORDINATOR, { room: roomOf(authCtx.userId), token: env.PLASMA_COORDINATOR_TOKEN ?? "" })
     },
     onError: (event) => log("sync-error", { kind: event.kind, error: describe(event.error), clientID: event.clientID, mutation: event.mutation }),
     waitUntil: ctx.waitUntil.bind(ctx),
