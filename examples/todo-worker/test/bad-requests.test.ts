@@ -67,6 +67,17 @@ describe("bad requests", () => {
     await expectError(await fetch(`${baseUrl()}/nowhere`), 404)
   })
 
+  it("a refused upload leaves the keep-alive connection usable for the next request", async () => {
+    // Cancelling the unread body broke wrangler dev's connection: the next request on it got 503
+    // "worker restarted mid-request" or a reset. Refused bodies are now drained (bounded).
+    const body = new TextEncoder().encode("x".repeat(4000))
+    for (let i = 0; i < 10; i++) {
+      const headers = client.headers({ "content-type": "image/png" })
+      await expectError(await fetch(`${baseUrl()}/sync/blob/not-a-hash`, { method: "PUT", headers, body }), 400)
+      await expectError(await fetch(`${baseUrl()}/sync/blob/${"A".repeat(64)}`, { method: "PUT", headers, body }), 400)
+    }
+  })
+
   it("refuses a wrong coordinator token, a foreign room and admin calls without the admin token", async () => {
     await expect(CoordinatorSocket.connect({ room: "user-x", clientID: "c" }, { token: "wrong" })).rejects.toMatchObject({ status: 401 })
     // The legacy ?token= is still checked the same way.

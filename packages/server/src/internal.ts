@@ -4,5 +4,6 @@
  *
  * - `readBodyBytes`: the one capped body reader (the sync handler's push body, the blob routes'
  *   upload body), so both refuse an oversized stream the same way, as soon as it crosses the cap.
+ * - `discardBody`: how both dispose of a body they answered without reading.
  */
-export { readBodyBytes } from "./sync/http.js"
+export { discardBody, readBodyBytes } from "./sync/http.js"

@@ -6,6 +6,7 @@
  * `onError` (`blob-invalid` for bad input, `blob-put-failed` / `blob-get-failed` otherwise).
  */
 import { PlasmaError } from "@plasma/core"
+import { discardBody } from "@plasma/server/internal"
 import type { BlobStorage } from "../storage/blob-storage.js"
 import type { BlobErrorKind, BlobMetric, BlobRequestContext, SyncBlobHandler } from "./blob-request-context.js"
 import { errorResponse, toPlasmaError } from "./blob-response.js"
@@ -84,7 +85,7 @@ export function blobRoutes(options: BlobRoutesOptions): SyncBlobHandler {
         const errorKind = kindOf(error, method)
         if (errorKind !== null) report(context, errorKind, thrown)
         // Drain an unread upload body so the connection can be reused.
-        if (method === "PUT" && request.body !== null && !request.bodyUsed) await request.body.cancel().catch(() => undefined)
+        if (method === "PUT" && !request.bodyUsed) await discardBody(request.body)
         response =
           error instanceof RetryLaterError
             ? errorResponse(error, { "retry-after": String(error.retryAfterSeconds) })

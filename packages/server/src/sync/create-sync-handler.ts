@@ -24,7 +24,7 @@ import type { SqlExecutor } from "@plasma/executors"
 import type { SyncBlobHandler } from "./blob-handler.js"
 import { withErrorBoundary } from "./error-boundary.js"
 import type { PushedEvent, SyncErrorEvent, SyncMetric } from "./events.js"
-import { errorResponse } from "./http.js"
+import { discardBody, errorResponse } from "./http.js"
 import { checkMethod, matchRoute, type SyncRoute } from "./route-table.js"
 import { handleBlob } from "./routes/blob-route.js"
 import type { RouteContext } from "./routes/route-context.js"
@@ -181,8 +181,8 @@ export function createSyncHandler<S extends AnySchema, Ctx = AuthContext>(option
   return async (request: Request): Promise<Response> => {
     const response = await answer(request)
     // A refusal before the body was read (auth, limits, a bad hash) must not leave the rest of
-    // the body on the connection: cancelling tells the runtime it can drop it.
-    if (request.body !== null && !request.bodyUsed) await request.body.cancel().catch(() => undefined)
+    // the body on the connection (see `discardBody`).
+    if (!request.bodyUsed) await discardBody(request.body)
     return response
   }
 }

@@ -38,6 +38,37 @@ export function errorResponse(error: unknown): Response {
   return jsonText(error.status, JSON.stringify(error.toJSON()), headers)
 }
 
+/** Most bytes of an unread request body that {@link discardBody} reads away before cancelling. */
+export const DISCARD_LIMIT_BYTES = 1_048_576
+
+/**
+ * Disposes of a body the handler answered without reading (a refusal by auth, a limit, a bad
+ * hash). A small body is read to its end rather than cancelled: behind `wrangler dev`'s proxy a
+ * cancelled request body breaks the keep-alive connection, and the NEXT request on it is answered
+ * 503 "Your worker restarted mid-request" (seen in the example's e2e suite). A body larger than
+ * `limit` is cancelled after `limit` bytes, so a refusal never reads an unbounded upload.
+ */
+export async function discardBody(stream: ReadableStream<Uint8Array> | null, limit = DISCARD_LIMIT_BYTES): Promise<void> {
+  if (stream === null || stream.locked) return
+  const reader = stream.getReader()
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      size += value.byteLength
+      if (size > limit) {
+        await reader.cancel()
+        return
+      }
+    }
+  } catch {
+    // The client went away or the runtime already dropped the body: nothing left to dispose of.
+  } finally {
+    reader.releaseLock()
+  }
+}
+
 /**
  * Reads a body stream into memory while counting, so a body over `maxBytes` is refused as soon
  * as it crosses the limit (the rest is cancelled) instead of after it was buffered whole.
