@@ -7,6 +7,8 @@
  * Needs `pnpm -r --filter ./packages/* build` first (imports the packages' dist).
  */
 import { boolean, defineMutators, defineSchema, eq, id, int, table, text, type MutatorInput } from "../packages/core/dist/index.js"
+import type { SqlExecutor } from "../packages/executors/dist/index.js"
+import { createSyncHandler } from "../packages/server/dist/index.js"
 
 export const PER_PUSH = 200
 
@@ -44,6 +46,29 @@ export function pushBodies(total: number): string[] {
     bodies.push(JSON.stringify({ protocolVersion: 1, schemaVersion: "bench", clientGroupID: "g", clientID: "c", mutations }))
   }
   return bodies
+}
+
+/**
+ * A sync handler over `executor` and a function that sends it the next of the pushes 0…total
+ * through a real `Request`, failing loudly on anything but 200.
+ */
+export function createPushSender(executor: SqlExecutor, total: number): () => Promise<void> {
+  const handler = createSyncHandler({
+    schema,
+    mutators,
+    executor,
+    schemaVersion: "bench",
+    auth: () => ({ ok: true, clientGroupID: "g", clientID: "c", ctx: {} }),
+  })
+  const bodies = pushBodies(total)
+  let k = 0
+  return async () => {
+    const body = bodies[k++]
+    if (body === undefined) throw new Error(`only ${total + 1} pushes were prepared`)
+    const response = await handler(new Request("http://bench/sync/push", { method: "POST", body }))
+    if (response.status !== 200) throw new Error(`push answered ${response.status}: ${await response.text()}`)
+    await response.text()
+  }
 }
 
 /** The baseline's tables: the same shapes as plasma's, without triggers. */

@@ -17,9 +17,8 @@
  */
 import { Miniflare } from "miniflare"
 import { fromD1 } from "../../packages/executors/dist/d1.js"
-import { createSyncHandler } from "../../packages/server/dist/index.js"
 import { medianMs, ratioOfRounds, round, type BenchResult } from "../lib.js"
-import { BASELINE_DDL, BASELINE_SQL, mutators, opsOf, PER_PUSH, pushBodies, schema, type Op } from "../push-fixture.js"
+import { BASELINE_DDL, BASELINE_SQL, createPushSender, opsOf, PER_PUSH, type Op } from "../push-fixture.js"
 
 const ITERATIONS = 3
 const WARMUP = 1
@@ -28,20 +27,7 @@ const ROUNDS = 3
 type D1 = Awaited<ReturnType<Miniflare["getD1Database"]>>
 
 async function plasmaSide(d1: D1, total: number): Promise<number> {
-  const handler = createSyncHandler({
-    schema,
-    mutators,
-    executor: fromD1(d1),
-    schemaVersion: "bench",
-    auth: () => ({ ok: true, clientGroupID: "g", clientID: "c", ctx: {} }),
-  })
-  const bodies = pushBodies(total)
-  let k = 0
-  const pushOnce = async () => {
-    const response = await handler(new Request("http://bench/sync/push", { method: "POST", body: bodies[k++] }))
-    if (response.status !== 200) throw new Error(`push answered ${response.status}: ${await response.text()}`)
-    await response.text()
-  }
+  const pushOnce = createPushSender(fromD1(d1), total)
   await pushOnce()
   const ms = await medianMs(pushOnce, ITERATIONS, WARMUP)
   const counted = await d1.prepare("SELECT COUNT(*) AS n FROM _plasma_changes").first<{ n: number }>()

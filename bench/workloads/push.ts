@@ -13,9 +13,9 @@
  */
 import Database from "better-sqlite3"
 import { fromBetterSqlite3 } from "../../packages/executors/dist/better-sqlite3.js"
-import { applyPush, createSyncHandler, ensureSchema } from "../../packages/server/dist/index.js"
+import { applyPush, ensureSchema } from "../../packages/server/dist/index.js"
 import { median, medianMs, ratioOfRounds, round, type BenchResult } from "../lib.js"
-import { BASELINE_DDL, BASELINE_SQL, mutators, opsOf, PER_PUSH, pushBodies, schema, type Op } from "../push-fixture.js"
+import { BASELINE_DDL, BASELINE_SQL, createPushSender, mutators, opsOf, PER_PUSH, schema, type Op } from "../push-fixture.js"
 
 const ITERATIONS = 25
 const WARMUP = 10
@@ -23,20 +23,7 @@ const ROUNDS = 5
 
 async function plasmaSide(total: number): Promise<number> {
   const database = new Database(":memory:")
-  const handler = createSyncHandler({
-    schema,
-    mutators,
-    executor: fromBetterSqlite3(database),
-    schemaVersion: "bench",
-    auth: () => ({ ok: true, clientGroupID: "g", clientID: "c", ctx: {} }),
-  })
-  const bodies = pushBodies(total)
-  let k = 0
-  const pushOnce = async () => {
-    const response = await handler(new Request("http://bench/sync/push", { method: "POST", body: bodies[k++] }))
-    if (response.status !== 200) throw new Error(`push answered ${response.status}: ${await response.text()}`)
-    await response.text()
-  }
+  const pushOnce = createPushSender(fromBetterSqlite3(database), total)
   await pushOnce() // push 0: inserts only (no previous batch); also creates the schema
   const ms = await medianMs(pushOnce, ITERATIONS, WARMUP)
   const changes = (database.prepare("SELECT COUNT(*) AS n FROM _plasma_changes").get() as { n: number }).n
