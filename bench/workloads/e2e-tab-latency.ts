@@ -13,32 +13,18 @@
  * The wrangler log is kept in test-results/bench-e2e-tab-latency/. Runs only where a Chromium binary exists (CHROMIUM_PATH, `chromium`); otherwise it reports
  * itself as skipped. Needs the packages built (`pnpm bench` does it); wrangler builds the page.
  */
-import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
 import { mkdir } from "node:fs/promises"
 import { cpus, loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { chromium, type Page } from "playwright-core"
+import { CHROMIUM_ARGS, findChromium } from "../../examples/todo-worker/test/chromium.js"
 import { startWranglerDev } from "../../examples/todo-worker/test/wrangler-dev.js"
 import { percentile, round, type BenchResult } from "../lib.js"
 
 const WORKLOAD = "e2e-tab-latency"
 const WARMUP = 5
 const SAMPLES = 50
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-function findChromium(): string | undefined {
-  const fromEnv = process.env["CHROMIUM_PATH"]
-  if (fromEnv !== undefined && fromEnv !== "" && existsSync(fromEnv)) return fromEnv
-  try {
-    const found = execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim()
-    return found === "" ? undefined : found
-  } catch {
-    return undefined
-  }
-}
-
 /** In tab B: remember when each title first shows up in the list. */
 function watchTitles(): void {
   const seen: Record<string, number> = {}

@@ -6,25 +6,13 @@
  * errors. Screenshots go to test-results/todo-worker/. Skipped only when no Chromium exists AND
  * `CI` is unset.
  */
-import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
+import { CHROMIUM_ARGS, findChromium } from "./chromium.js"
 import { resultsDir } from "./global-setup.js"
 import { ADMIN_TOKEN, baseUrl, SyncClient, uniqueUser } from "./helpers.js"
-
-function findChromium(): string | undefined {
-  const fromEnv = process.env["CHROMIUM_PATH"]
-  if (fromEnv !== undefined && fromEnv !== "" && existsSync(fromEnv)) return fromEnv
-  try {
-    const found = execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim()
-    return found === "" ? undefined : found
-  } catch {
-    return undefined
-  }
-}
 
 const executablePath = findChromium()
 const inCi = process.env["CI"] !== undefined && process.env["CI"] !== "" && process.env["CI"] !== "false"
@@ -33,7 +21,6 @@ if (executablePath === undefined && !inCi) {
 }
 
 /** The launch arguments ENVIRONMENT.md lists for Debian's Chromium. */
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAr0lEQVR4nJ2SvQqDMBSF80YdnRwcnIQsQYK3gwQCEqHvdN+vS+dOTb9W+zOUJnAGj+fHe2PM+XItgvniJ5VVJYH8kOmvQDZFlaAygwBNn5lXYMFxVPEqI/DQ/HJ5y5i9OwuTilOxKgOw0Alp/455zB0pc/h6lQ70UIcUt33ugZUOT2U2tSoNaKEWKXAGz0BixZG+DusBNNABad6mqgoUj1S8dPGx1vy4mqtRc/n+wQ3trehoiQW6OQAAAABJRU5ErkJggg==", "base64")
 
