@@ -33,6 +33,8 @@ export const PLASMA_ERROR_STATUS = {
   "mutation-id-gap": 400,
   /** `auth` refused the request. */
   unauthorized: 401,
+  /** The request is authenticated but may not do this (a client group owned by another user, bytes it may not attach). */
+  forbidden: 403,
   /** Nothing at this route. */
   "not-found": 404,
   /** The route exists but not for this method. */

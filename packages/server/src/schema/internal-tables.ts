@@ -3,6 +3,8 @@
  * (SPEC §6): admin code reads them. The others are private machinery of the write path:
  * - `_plasma_origin` holds, for the duration of one commit batch, who is writing, so the
  *   change-capture triggers can stamp it on each change row (NULLs for server-side writes).
+ * - `_plasma_blob_uploads` records who uploaded which bytes, `_plasma_client_groups` which user
+ *   owns a client group (see the comments on their DDL).
  * - `_plasma_guard` and `_plasma_blob_guard` exist only to fail: inserting 0 violates their
  *   named CHECK constraints, which aborts the whole batch (D1 has no BEGIN/ROLLBACK).
  */
@@ -28,6 +30,15 @@ export const INTERNAL_TABLES_DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS _plasma_blob_refs (hash TEXT NOT NULL, table_name TEXT NOT NULL, row_id TEXT NOT NULL,
     column_name TEXT NOT NULL, PRIMARY KEY (hash, table_name, row_id, column_name))`,
   `CREATE INDEX IF NOT EXISTS _plasma_blob_refs_row_idx ON _plasma_blob_refs (table_name, row_id, column_name)`,
+  // Who proved possession of a blob's bytes by uploading them (the blob PUT route inserts a row,
+  // also for bytes already stored); a push may attach a hash only with such a row or read access
+  // to a row that references it (`write/attach-access.ts`). The principal is the `userID` auth
+  // gave, else "group:" + clientGroupID.
+  `CREATE TABLE IF NOT EXISTS _plasma_blob_uploads (hash TEXT NOT NULL, principal TEXT NOT NULL,
+    uploaded_at INTEGER NOT NULL, PRIMARY KEY (hash, principal))`,
+  // The userID that first used a client group (when auth returns one); nobody else may use it.
+  `CREATE TABLE IF NOT EXISTS _plasma_client_groups (client_group_id TEXT PRIMARY KEY, user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS _plasma_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS _plasma_origin (id INTEGER PRIMARY KEY CHECK (id = 1),
     client_group_id TEXT, client_id TEXT, mutation_id INTEGER, now INTEGER)`,

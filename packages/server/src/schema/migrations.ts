@@ -48,7 +48,8 @@ const fingerprints = new WeakMap<AnySchema, string>()
 export function fingerprintOf(schema: AnySchema): string {
   const cached = fingerprints.get(schema)
   if (cached !== undefined) return cached
-  const text = schemaDdl(schema).join(";\n")
+  // The internal tables count too: a release that adds one reaches databases made before it.
+  const text = [...INTERNAL_TABLES_DDL, ...schemaDdl(schema)].join(";\n")
   let a = 0x811c9dc5
   let b = 0x01000193
   for (let i = 0; i < text.length; i++) {

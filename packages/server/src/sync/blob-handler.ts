@@ -15,6 +15,8 @@ export interface BlobRequestContext {
   readonly ctx: AuthContext
   readonly clientGroupID: string
   readonly clientID: string
+  /** What `auth` gave as `userID`, or `null`; uploads and attaches are `principalOf` it (`sync/principal.ts`). */
+  readonly userID: string | null
   /** The `:hash` path segment exactly as sent (not yet validated). */
   readonly hash: string
   readonly waitUntil: (promise: Promise<unknown>) => void

@@ -34,7 +34,17 @@ import { createSyncHooks } from "./sync-hooks.js"
 
 /** What `auth` answers: the request's identity and the app's context, or a refusal. */
 export type SyncAuthResult<Ctx = AuthContext> =
-  | { readonly ok: true; readonly clientGroupID: string; readonly clientID: string; readonly ctx: Ctx }
+  | {
+      readonly ok: true
+      readonly clientGroupID: string
+      readonly clientID: string
+      readonly ctx: Ctx
+      /**
+       * The user behind the request. When given, a client group belongs to the first user that
+       * used it (others get 403 `forbidden`), and blob uploads and attaches are that user's.
+       */
+      readonly userID?: string
+    }
   | { readonly ok: false; readonly reason?: string }
 
 /** Authenticates one request; runs on every request the handler routes. */

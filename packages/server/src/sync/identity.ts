@@ -3,7 +3,8 @@
  * (schema version, client group, client) must agree with it.
  *
  * - `{ ok: false }` or a throwing `auth` is `unauthorized` (401); an `auth` that answers neither
- *   shape, or `ok` without non-empty ids, is a bug of the host: `internal` (a bare 500).
+ *   shape, or `ok` without non-empty ids (or with a `userID` that is not a non-empty string), is
+ *   a bug of the host: `internal` (a bare 500).
  * - A request for another schema version is `schema-mismatch` (409, with `expected`); ids that
  *   differ from `auth`'s are `client-id-mismatch` (400). The ids used afterwards are always
  *   `auth`'s, never the request's.
@@ -16,6 +17,8 @@ export interface SyncIdentity<Ctx> {
   readonly clientGroupID: string
   readonly clientID: string
   readonly ctx: Ctx
+  /** What `auth` gave as `userID`, or `null` (the group stays unowned). */
+  readonly userID: string | null
 }
 
 /**
@@ -37,11 +40,15 @@ export async function authenticate<Ctx>(auth: SyncAuth<Ctx>, request: Request): 
     const reason = typeof result.reason === "string" && result.reason !== "" ? result.reason : "unauthorized"
     throw new PlasmaError("unauthorized", reason)
   }
-  const { clientGroupID, clientID, ctx } = result
+  const { clientGroupID, clientID, ctx, userID } = result
   if (typeof clientGroupID !== "string" || clientGroupID === "" || typeof clientID !== "string" || clientID === "") {
     throw new PlasmaError("internal", "auth returned ok without non-empty clientGroupID and clientID strings")
   }
-  return { clientGroupID, clientID, ctx }
+  // A userID of the wrong shape would silently leave the group unowned: a bug of the host.
+  if (userID !== undefined && (typeof userID !== "string" || userID === "")) {
+    throw new PlasmaError("internal", "auth returned a userID that is not a non-empty string")
+  }
+  return { clientGroupID, clientID, ctx, userID: userID ?? null }
 }
 
 /** What a push body or pull query names about itself. */
