@@ -1,12 +1,14 @@
 /**
  * `GET {basePath}/pull` (SPEC §8): `auth`, the query validated (400 `invalid-request` or
  * `protocol-mismatch`, a malformed cookie included), its schema version and ids checked, then
+ * the client group claimed for `auth`'s `userID` or refused (403 `forbidden`), then
  * one page of `pullChanges` (`limit` defaults to `defaultPullLimit`, at most `maxPullLimit`),
  * answered as the JSON text `pullChanges` built.
  */
 import { parsePullRequest } from "@plasma/core"
 import { ensureSchema } from "../../schema/migrations.js"
 import { jsonText } from "../http.js"
+import { checkGroupOwner } from "../client-group-owner.js"
 import { authenticate, checkIdentity } from "../identity.js"
 import { pullChanges } from "../pull.js"
 import type { RouteAnswer } from "../route-table.js"
@@ -23,6 +25,7 @@ export async function handlePull<Ctx>(context: RouteContext<Ctx>, request: Reque
   const query = parsePullRequest(url.searchParams, context.maxPullLimit, context.pullSchema)
   checkIdentity("pull", query, who, context.schemaVersion)
   await ensureSchema({ schema, executor })
+  await checkGroupOwner(executor, who)
   const page = await pullChanges({
     schema,
     executor,

@@ -1,7 +1,9 @@
 /**
  * `POST {basePath}/push` (SPEC §8). Each step answers before the next one runs:
  * 1. `auth`; the body read with a byte cap (413 before it is parsed), parsed and validated
- *    (400 `invalid-request`, 400 `protocol-mismatch`), its schema version and ids checked;
+ *    (400 `invalid-request`, 400 `protocol-mismatch`), its schema version and ids checked, and
+ *    the client group claimed for `auth`'s `userID` or refused (403 `forbidden`, see
+ *    `client-group-owner.ts`);
  * 2. more than `maxMutationsPerPush` is 413 and an unknown mutator name anywhere is 400
  *    `unknown-mutator`, both before any mutator runs, so a refused push changes nothing;
  * 3. `applyPush`: skips applied ids, applies the next ones, drops poison mutations (each one an
@@ -17,6 +19,8 @@ import { ensureSchema } from "../../schema/migrations.js"
 import type { PushedEvent } from "../events.js"
 import { jsonText, readBodyText } from "../http.js"
 import { authenticate, checkIdentity, type SyncIdentity } from "../identity.js"
+import { checkGroupOwner } from "../client-group-owner.js"
+import { principalOf } from "../principal.js"
 import { applyPush } from "../push.js"
 import type { RouteAnswer } from "../route-table.js"
 import type { RouteContext } from "./route-context.js"
@@ -63,9 +67,19 @@ export async function handlePush<Ctx>(context: RouteContext<Ctx>, request: Reque
   }
   for (const m of body.mutations) mutatorOf(mutators, m.name)
   await ensureSchema({ schema, executor })
+  await checkGroupOwner(executor, who)
   // The write path runs mutators and predicates with the app's ctx as given; it does not read it.
   const ctx = who.ctx as unknown as AuthContext
-  const result = await applyPush({ schema, mutators, executor, ctx, clientGroupID: who.clientGroupID, clientID: who.clientID, mutations: body.mutations })
+  const result = await applyPush({
+    schema,
+    mutators,
+    executor,
+    ctx,
+    clientGroupID: who.clientGroupID,
+    clientID: who.clientID,
+    mutations: body.mutations,
+    principal: principalOf(who),
+  })
   for (const dropped of result.dropped) {
     hooks.report({ kind: "mutation-error", error: dropped.error, clientGroupID: who.clientGroupID, clientID: who.clientID, ctx: who.ctx, mutation: { id: dropped.id, name: dropped.name } })
   }
