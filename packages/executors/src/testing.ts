@@ -1,4 +1,4 @@
-/** @module @plasma/executors/testing: throwaway D1 (Miniflare) and better-sqlite3 executors, and the shared conformance suite. */
+/** @module @plasma/executors/testing: throwaway D1 (Miniflare), better-sqlite3 and Postgres executors, and the shared conformance suite. */
 import type { Miniflare } from "miniflare"
 import type Database from "better-sqlite3"
 import { fromBetterSqlite3 } from "./better-sqlite3.js"
@@ -10,6 +10,15 @@ export {
   type ExecutorConformanceFactory,
   type ExecutorConformanceSubject,
 } from "./conformance/executor-conformance.js"
+export {
+  createPostgres,
+  postgresTestUrl,
+  POSTGRES_SKIP_MESSAGE,
+  POSTGRES_URL_ENV,
+  type PostgresFixture,
+  type PostgresFixtureOptions,
+  type PostgresTestPool,
+} from "./postgres-testing.js"
 
 /** The D1 binding type Miniflare hands out (workers-types' `D1Database`). */
 export type MiniflareD1Database = Awaited<ReturnType<Miniflare["getD1Database"]>>
