@@ -91,6 +91,44 @@ describe("serverLiveSelect (fake timers)", () => {
     }
   })
 
+  it("a long checkIntervalMs bounds the change-check queries per second, and a change still fetches within one interval", async () => {
+    const { executor: base } = await openSqlite()
+    const { executor, queries } = counting(base)
+    const reasons: string[] = []
+    const handle = serverLiveSelect({ executor, tables: ["todos"], pollIntervalMs: 60_000, checkIntervalMs: 5_000, fetch: () => null, onChange: (_r, i) => void reasons.push(i.reason) })
+    await vi.advanceTimersByTimeAsync(10)
+    const checks = () => queries.filter((q) => q.text === changeCheckSql(1)).length
+    await vi.advanceTimersByTimeAsync(60_000)
+    // 60 s at one look per 5 s: 12 looks (the 250 ms default would have made 240).
+    expect(checks()).toBeGreaterThanOrEqual(11)
+    expect(checks()).toBeLessThanOrEqual(13)
+    expect(queries.length).toBeLessThanOrEqual(checks() + 3) // plus the start: schema check and head
+    await insertTodo(base, "t1")
+    const before = checks()
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(checks() - before).toBe(1)
+    expect(reasons.filter((r) => r === "change")).toHaveLength(1)
+    handle.stop()
+  })
+
+  it("checks at the default 250 ms, never slower than the heartbeat, and refuses a bad checkIntervalMs", async () => {
+    const { executor: base } = await openSqlite()
+    const watch = async (options: { pollIntervalMs?: number; checkIntervalMs?: number }) => {
+      const { executor, queries } = counting(base)
+      const handle = serverLiveSelect({ executor, ...options, fetch: () => null, onChange: () => undefined })
+      await vi.advanceTimersByTimeAsync(10)
+      const start = queries.length
+      await vi.advanceTimersByTimeAsync(10_000)
+      handle.stop()
+      return queries.slice(start).filter((q) => q.text === changeCheckSql(null)).length
+    }
+    expect(await watch({ pollIntervalMs: 60_000 })).toBe(40)
+    expect(await watch({ pollIntervalMs: 1000, checkIntervalMs: 10_000 })).toBe(10)
+    for (const checkIntervalMs of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => serverLiveSelect({ executor: base, checkIntervalMs, fetch: () => null, onChange: () => undefined })).toThrow(/checkIntervalMs must be a positive number of ms/)
+    }
+  })
+
   it("a throwing fetch goes to onError and the loop goes on", async () => {
     const { executor } = await openSqlite()
     const errors: unknown[] = []
