@@ -12,7 +12,7 @@ import type { BlobStorage } from "../storage/blob-storage.js"
 import { blobRoutes } from "../routes/blob-routes.js"
 import { blobContext, blobRows, createPusher, makeBlob, putRequest, type FileRefValue } from "../testing/blob-fixtures.js"
 import { failingDeletes, type FailingStorage } from "../testing/failing-storage.js"
-import { gcOrphanedBlobs } from "./gc-orphaned-blobs.js"
+import { gcOrphanedBlobs, type GcResult } from "./gc-orphaned-blobs.js"
 
 export interface GcSubject {
   readonly executor: SqlExecutor
@@ -216,7 +216,82 @@ export function describeGc(name: string, factory: () => Promise<GcSubject>): voi
       })
     })
 
-    it("storage failing midway leaves the database consistent, and the next run finishes", async () => {
+    describe("overlapping runs (a cron firing twice, a manual run during the cron)", () => {
+      const code = (d: { error: unknown }) => (d.error as { code?: string }).code
+
+      it("a second run leaves a live run's claims alone: meanwhile PUT is 503 and attach refused; afterwards both succeed and the bytes survive", async () => {
+        const blob = await makeBlob("overlap")
+        const ref = await upload("overlap")
+        const routes = blobRoutes({ storage, cache: null })
+        const putIt = () => routes.handle(putRequest(ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, ref.hash))
+        const push = createPusher(executor)
+        let during: { b: GcResult; put: number; dropped: unknown[] } | undefined
+        const a = await gc({
+          hooks: {
+            // Run A is paused just before deleting the bytes it claimed.
+            beforeStorageDelete: async () => {
+              const b = await gc()
+              const put = (await putIt()).status
+              const pushed = await push("createTodo", { id: "t1", ownerId: "alice", attachment: ref })
+              during = { b, put, dropped: pushed.dropped.map(code) }
+            },
+          },
+        })
+        expect(during).toEqual({ b: { deleted: 0, remaining: 0 }, put: 503, dropped: ["blob-invalid"] })
+        expect(a).toEqual({ deleted: 1, remaining: 0 })
+        expect(await executor.all({ text: "SELECT id FROM todos", params: [] })).toEqual([])
+
+        // Once A is done, the upload and the attach go through and no run takes the bytes again.
+        expect((await putIt()).status).toBe(200)
+        expect((await push("createTodo", { id: "t2", ownerId: "alice", attachment: ref })).dropped).toEqual([])
+        expect(await gc({ now: Date.now() + 10 * GRACE })).toEqual({ deleted: 0, remaining: 0 })
+        expect(await subject.storedHashes()).toEqual([ref.hash])
+        expect(await claims()).toEqual([])
+      })
+
+      it("a run stalled past its lease is fenced: the run that took its claim over finishes, the hash is uploaded and attached again, and the stalled run deletes nothing", async () => {
+        const blob = await makeBlob("stalled")
+        const ref = await upload("stalled")
+        const routes = blobRoutes({ storage, cache: null })
+        const push = createPusher(executor)
+        let b: GcResult | undefined
+        const a = await gc({
+          hooks: {
+            beforeStorageDelete: async () => {
+              // As run B sees it, A's one-second lease ran out long ago: A looks crashed.
+              b = await gc({ leaseMs: 1_000, now: Date.now() + 60_000 })
+              expect((await routes.handle(putRequest(ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, ref.hash))).status).toBe(200)
+              expect((await push("createTodo", { id: "t1", ownerId: "alice", attachment: ref })).dropped).toEqual([])
+            },
+          },
+        })
+        expect(b).toEqual({ deleted: 1, remaining: 0 })
+        expect(a).toEqual({ deleted: 0, remaining: 0 })
+        expect(await subject.storedHashes()).toEqual([ref.hash])
+        expect(await claims()).toEqual([])
+      })
+
+      it("two runs started together claim disjoint hashes and delete each blob once", async () => {
+        const refs: FileRefValue[] = []
+        for (let i = 0; i < 6; i++) refs.push(await upload(`pair ${i}`))
+        const [a, b] = await Promise.all([gc({ chunkSize: 2 }), gc({ chunkSize: 2 })])
+        expect((a?.deleted ?? 0) + (b?.deleted ?? 0)).toBe(6)
+        expect(storage.deleteCalls).toBe(6)
+        expect(await subject.storedHashes()).toEqual([])
+        expect(await claims()).toEqual([])
+      })
+    })
+
+    it("deletes the upload records of the hashes whose bytes it deleted, and only those", async () => {
+      const old = await upload("old upload")
+      const young = await upload("young upload", 1_000)
+      const uploads = async () => (await executor.all<{ hash: string }>({ text: "SELECT hash FROM _plasma_blob_uploads ORDER BY hash", params: [] })).map((r) => r.hash)
+      expect(await uploads()).toEqual([old.hash, young.hash].sort())
+      expect(await gc()).toEqual({ deleted: 1, remaining: 0 })
+      expect(await uploads()).toEqual([young.hash])
+    })
+
+    it("storage failing midway leaves the database consistent, and the next run finishes at once (the failed run abandons its claims)", async () => {
       const refs: FileRefValue[] = []
       for (let i = 0; i < 4; i++) refs.push(await upload(`doomed ${i}`))
       storage.failDeleteAt(2)

@@ -2,22 +2,39 @@
  * `gcOrphanedBlobs`: delete the bytes of blobs no row references, once they have been orphaned
  * for longer than the grace window. The planning is `planGc` (pure); this file is the loop.
  *
- * Protocol (its invariant: no committed row ever points at deleted bytes):
- * 1. Read: leftover claims, the oldest collectable orphans, and their totals (one batch).
- * 2. Claim, per chunk, in ONE atomic batch: copy into `_plasma_blob_gc` the chunk's hashes that
- *    are STILL orphaned past the grace and unreferenced, then delete exactly those from
- *    `_plasma_blobs`. A commit that writes a FileRef needs that `_plasma_blobs` row (its blob
- *    guard runs in the same atomic batch as its writes). So a mutation re-attaching a hash
- *    either commits before the claim — then the hash has a ref, the claim skips it and its
+ * Protocol (its invariant: no committed row ever points at deleted bytes, even with several
+ * runs at once — a cron firing twice, a manual run during the cron). Each run has a random
+ * `runId`; a claim row carries the run that holds it and the start of its lease.
+ * 1. Read: leftover claims (abandoned, or lease older than `leaseMs`), the oldest collectable
+ *    orphans, and their totals (one batch). Claims of live runs are not leftovers.
+ * 2. Take over the leftovers (one statement: re-stamp those still leftover with this run's id
+ *    and lease) and claim, per chunk, in ONE atomic batch: copy into `_plasma_blob_gc` the
+ *    chunk's hashes that are STILL orphaned past the grace and unreferenced, then delete exactly
+ *    those from `_plasma_blobs`. A commit that writes a FileRef needs that `_plasma_blobs` row
+ *    (its blob guard runs in the same atomic batch as its writes). So a mutation re-attaching a
+ *    hash either commits before the claim — then the hash has a ref, the claim skips it and its
  *    bytes stay — or after it — then the guard finds no row and the mutation is refused as
- *    poison. Either way nothing committed names bytes about to be deleted.
- * 3. Delete the claimed bytes from storage, one call per blob (the storage has no bulk delete).
- * 4. Release the chunk's claims (one statement).
+ *    poison. Either way nothing committed names bytes about to be deleted. Only the hashes whose
+ *    claim row now names this run are this run's to delete.
+ * 3. Per hash, renew the lease and check it is still ours (one statement: `UPDATE … WHERE hash
+ *    AND run_id`), then delete the bytes. A run that stalled past its lease finds its claim
+ *    taken over and skips the hash: the run that took it over may have finished it, released
+ *    it, and the hash may since have been uploaded and attached again.
+ * 4. Release the chunk's claims and the `_plasma_blob_uploads` rows of the hashes whose bytes
+ *    were deleted (one batch).
  *
- * If storage fails midway, the claims of the blobs not yet deleted stay; the database is
- * consistent (those hashes have no `_plasma_blobs` row, so attaching them is refused and PUT
- * answers 503) and the next run finishes them first. The error is rethrown after the claims of
- * the blobs that were deleted have been released.
+ * Why a lease and not "every claim is a crashed run's leftover": a second run resuming a live
+ * run's claim deletes its bytes and releases it; the hash can then be uploaded and attached
+ * again, and the first run, resuming, deletes bytes a committed row references. With leases,
+ * the second run leaves live claims alone (PUT keeps answering 503 for them), and the renewal
+ * in step 3 fences a run that stalled for longer than its lease. The one assumption: a run does
+ * not stall for longer than `leaseMs` between its renewal and its storage `delete` call (default
+ * one hour; a Worker invocation is killed long before that).
+ *
+ * If storage fails midway, the claims of the blobs already deleted are released and the others
+ * are marked abandoned (`run_id` NULL), so the next run finishes them at once; the database is
+ * consistent meanwhile (those hashes have no `_plasma_blobs` row, so attaching them is refused
+ * and PUT answers 503). The error is rethrown.
  */
 import type { SqlExecutor } from "@plasma/executors"
 import type { BlobStorage } from "../storage/blob-storage.js"
@@ -46,6 +63,12 @@ export interface GcOrphanedBlobsOptions {
   readonly now?: number
   /** Hashes per claim batch. Default 500 (one JSON parameter, so D1's 100-parameter cap does not bind). */
   readonly chunkSize?: number
+  /**
+   * How long a claim protects a running collection from other runs. A claim older than this is
+   * treated as a crashed run's leftover and finished by the next run. Default one hour
+   * ({@link DEFAULT_GC_LEASE_MS}): far longer than a Worker invocation may live.
+   */
+  readonly leaseMs?: number
   /** Interleaving seams for tests. */
   readonly hooks?: GcHooks
 }
@@ -60,6 +83,9 @@ export interface GcResult {
 
 const DEFAULT_CHUNK = 500
 
+/** Default lease of a collector's claims: one hour. */
+export const DEFAULT_GC_LEASE_MS = 3_600_000
+
 /**
  * Collects orphaned blobs.
  *
@@ -73,83 +99,133 @@ const DEFAULT_CHUNK = 500
  */
 export async function gcOrphanedBlobs(options: GcOrphanedBlobsOptions): Promise<GcResult> {
   const { executor, storage, hooks } = options
-  const now = options.now ?? Date.now()
+  const started = Date.now()
+  const now = options.now ?? started
   const { minOrphanAgeMs, limit } = options
+  const leaseMs = options.leaseMs ?? DEFAULT_GC_LEASE_MS
   if (!Number.isFinite(minOrphanAgeMs) || minOrphanAgeMs < 0) throw new RangeError(`gcOrphanedBlobs: minOrphanAgeMs must be a finite number ≥ 0, got ${minOrphanAgeMs}`)
   if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`gcOrphanedBlobs: limit must be an integer ≥ 0, got ${limit}`)
+  if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) throw new RangeError(`gcOrphanedBlobs: leaseMs must be a positive integer, got ${leaseMs}`)
   const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK)
-  if (limit === 0) return { deleted: 0, remaining: await countCollectable(executor, now - minOrphanAgeMs) }
-
   await ensureBlobGcTable(executor)
+  if (limit === 0) return { deleted: 0, remaining: await countCollectable(executor, now - minOrphanAgeMs, now - leaseMs) }
+
+  // The run's clock: `now` (which tests may move) advanced by the real time elapsed, so lease
+  // renewals stamp a later time than the claim.
+  const run: Run = { executor, storage, hooks, id: crypto.randomUUID(), clock: () => now + (Date.now() - started) }
   const cutoff = now - minOrphanAgeMs
-  const plan = planGc(await readSnapshot(executor, cutoff, limit), { now, minOrphanAgeMs, limit })
+  const plan = planGc(await readSnapshot(executor, cutoff, now - leaseMs, limit), { now, minOrphanAgeMs, limit, leaseMs })
   await hooks?.afterPlan?.(plan)
 
   let deleted = 0
-  for (const chunk of chunks(plan.resume, chunkSize)) deleted += await deleteAndRelease(executor, storage, chunk, hooks)
+  for (const chunk of chunks(plan.resume, chunkSize)) deleted += await deleteAndRelease(run, await takeOver(run, chunk, now - leaseMs))
   for (const chunk of chunks(plan.claim, chunkSize)) {
-    const claimed = await claim(executor, chunk, cutoff, now)
+    const claimed = await claim(run, chunk, cutoff)
     await hooks?.afterClaim?.(claimed)
-    deleted += await deleteAndRelease(executor, storage, claimed, hooks)
+    deleted += await deleteAndRelease(run, claimed)
   }
   return { deleted, remaining: plan.remaining }
 }
 
-const COLLECTABLE = "b.orphaned_at IS NOT NULL AND b.orphaned_at <= ? AND NOT EXISTS (SELECT 1 FROM _plasma_blob_refs r WHERE r.hash = b.hash)"
+/** One run's identity and collaborators. */
+interface Run {
+  readonly executor: SqlExecutor
+  readonly storage: BlobStorage
+  readonly hooks: GcHooks | undefined
+  readonly id: string
+  readonly clock: () => number
+}
 
-async function readSnapshot(executor: SqlExecutor, cutoff: number, limit: number) {
+const COLLECTABLE = "b.orphaned_at IS NOT NULL AND b.orphaned_at <= ? AND NOT EXISTS (SELECT 1 FROM _plasma_blob_refs r WHERE r.hash = b.hash)"
+/** A claim another run may finish: its run gave up, or its lease (claimed before the bound) ran out. */
+const LEFTOVER = "(run_id IS NULL OR claimed_at <= ?)"
+
+async function readSnapshot(executor: SqlExecutor, cutoff: number, leaseBound: number, limit: number) {
   const [claims, claimCount, candidates, candidateCount] = await executor.batch([
-    { text: "SELECT hash, claimed_at FROM _plasma_blob_gc ORDER BY claimed_at, hash LIMIT ?", params: [limit] },
-    { text: "SELECT COUNT(*) AS n FROM _plasma_blob_gc", params: [] },
+    { text: `SELECT hash, claimed_at, run_id FROM _plasma_blob_gc WHERE ${LEFTOVER} ORDER BY claimed_at, hash LIMIT ?`, params: [leaseBound, limit] },
+    { text: `SELECT COUNT(*) AS n FROM _plasma_blob_gc WHERE ${LEFTOVER}`, params: [leaseBound] },
     { text: `SELECT b.hash, b.orphaned_at FROM _plasma_blobs b WHERE ${COLLECTABLE} ORDER BY b.orphaned_at, b.hash LIMIT ?`, params: [cutoff, limit] },
     { text: `SELECT COUNT(*) AS n FROM _plasma_blobs b WHERE ${COLLECTABLE}`, params: [cutoff] },
   ])
   return {
-    claims: (claims?.rows ?? []).map((r): GcClaim => ({ hash: String(r.hash), claimedAt: Number(r.claimed_at) })),
+    claims: (claims?.rows ?? []).map((r): GcClaim => ({ hash: String(r.hash), claimedAt: Number(r.claimed_at), abandoned: r.run_id === null })),
     claimsTotal: Number(claimCount?.rows[0]?.n ?? 0),
     candidates: (candidates?.rows ?? []).map((r): GcCandidate => ({ hash: String(r.hash), orphanedAt: Number(r.orphaned_at), referenced: false })),
     candidatesTotal: Number(candidateCount?.rows[0]?.n ?? 0),
   }
 }
 
-async function countCollectable(executor: SqlExecutor, cutoff: number): Promise<number> {
-  const rows = await executor.all<{ n: number }>({ text: `SELECT COUNT(*) AS n FROM _plasma_blobs b WHERE ${COLLECTABLE}`, params: [cutoff] })
-  return Number(rows[0]?.n ?? 0)
+async function countCollectable(executor: SqlExecutor, cutoff: number, leaseBound: number): Promise<number> {
+  const [claims, candidates] = await executor.batch([
+    { text: `SELECT COUNT(*) AS n FROM _plasma_blob_gc WHERE ${LEFTOVER}`, params: [leaseBound] },
+    { text: `SELECT COUNT(*) AS n FROM _plasma_blobs b WHERE ${COLLECTABLE}`, params: [cutoff] },
+  ])
+  return Number(claims?.rows[0]?.n ?? 0) + Number(candidates?.rows[0]?.n ?? 0)
 }
 
-/** Step 2: claims the chunk's hashes that are still collectable; returns those it claimed. */
-async function claim(executor: SqlExecutor, hashes: readonly string[], cutoff: number, now: number): Promise<string[]> {
+/** Step 2 for leftovers: makes the chunk's claims that are still leftovers this run's; returns those. */
+async function takeOver(run: Run, hashes: readonly string[], leaseBound: number): Promise<string[]> {
   const list = JSON.stringify(hashes)
-  const [, , claimed] = await executor.batch([
+  const [, owned] = await run.executor.batch([
+    {
+      text: `UPDATE _plasma_blob_gc SET run_id = ?, claimed_at = ? WHERE hash IN (SELECT value FROM json_each(?)) AND ${LEFTOVER}`,
+      params: [run.id, run.clock(), list, leaseBound],
+    },
+    { text: "SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)) ORDER BY claimed_at, hash", params: [run.id, list] },
+  ])
+  return (owned?.rows ?? []).map((r) => String(r.hash))
+}
+
+/** Step 2: claims the chunk's hashes that are still collectable; returns those this run claimed. */
+async function claim(run: Run, hashes: readonly string[], cutoff: number): Promise<string[]> {
+  const list = JSON.stringify(hashes)
+  const [, , claimed] = await run.executor.batch([
     {
       text:
-        `INSERT OR IGNORE INTO _plasma_blob_gc (hash, claimed_at) SELECT b.hash, ? FROM _plasma_blobs b ` +
+        `INSERT OR IGNORE INTO _plasma_blob_gc (hash, claimed_at, run_id) SELECT b.hash, ?, ? FROM _plasma_blobs b ` +
         `WHERE b.hash IN (SELECT value FROM json_each(?)) AND ${COLLECTABLE}`,
-      params: [now, list, cutoff],
+      params: [run.clock(), run.id, list, cutoff],
     },
-    { text: "DELETE FROM _plasma_blobs WHERE hash IN (SELECT hash FROM _plasma_blob_gc WHERE hash IN (SELECT value FROM json_each(?)))", params: [list] },
-    { text: "SELECT hash FROM _plasma_blob_gc WHERE hash IN (SELECT value FROM json_each(?)) ORDER BY hash", params: [list] },
+    { text: "DELETE FROM _plasma_blobs WHERE hash IN (SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)))", params: [run.id, list] },
+    { text: "SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)) ORDER BY hash", params: [run.id, list] },
   ])
   return (claimed?.rows ?? []).map((r) => String(r.hash))
 }
 
-/** Steps 3 and 4: deletes the bytes, then releases the claims of what was deleted. */
-async function deleteAndRelease(executor: SqlExecutor, storage: BlobStorage, hashes: readonly string[], hooks: GcHooks | undefined): Promise<number> {
+/** Steps 3 and 4: per hash, renews the lease (skipping hashes taken over), deletes the bytes; then releases. */
+async function deleteAndRelease(run: Run, hashes: readonly string[]): Promise<number> {
   const done: string[] = []
   try {
     for (const hash of hashes) {
-      await hooks?.beforeStorageDelete?.(hash)
-      await storage.delete(hash)
+      await run.hooks?.beforeStorageDelete?.(hash)
+      if (!(await renew(run, hash))) continue
+      await run.storage.delete(hash)
       done.push(hash)
     }
-  } finally {
-    if (done.length > 0) await release(executor, done)
+  } catch (error) {
+    // Give up on the rest now rather than when the lease runs out: the next run finishes them.
+    await release(run, done, true).catch(() => undefined)
+    throw error
   }
+  await release(run, done, false)
   return done.length
 }
 
-async function release(executor: SqlExecutor, hashes: readonly string[]): Promise<void> {
-  await executor.run({ text: "DELETE FROM _plasma_blob_gc WHERE hash IN (SELECT value FROM json_each(?))", params: [JSON.stringify(hashes)] })
+/** Restarts this run's lease on `hash`; `false` when the claim is no longer this run's. */
+async function renew(run: Run, hash: string): Promise<boolean> {
+  const result = await run.executor.run({ text: "UPDATE _plasma_blob_gc SET claimed_at = ? WHERE hash = ? AND run_id = ?", params: [run.clock(), hash, run.id] })
+  return result.changes === 1
+}
+
+/** Releases the claims (and upload records) of `deleted`; with `abandonRest`, marks this run's other claims abandoned. */
+async function release(run: Run, deleted: readonly string[], abandonRest: boolean): Promise<void> {
+  const list = JSON.stringify(deleted)
+  const statements = [
+    { text: "DELETE FROM _plasma_blob_uploads WHERE hash IN (SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)))", params: [run.id, list] },
+    { text: "DELETE FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?))", params: [run.id, list] },
+  ]
+  if (abandonRest) statements.push({ text: "UPDATE _plasma_blob_gc SET run_id = NULL WHERE run_id = ?", params: [run.id] })
+  if (deleted.length > 0 || abandonRest) await run.executor.batch(statements)
 }
 
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {

@@ -5,8 +5,11 @@
  * touches storage or SQL; `gcOrphanedBlobs` is the thin effectful loop around it.
  *
  * Rules:
- * - Leftover claims (from a run that crashed or whose storage failed) come first: their
- *   database side is done, only the bytes are left to delete.
+ * - Leftover claims come first: their database side is done, only the bytes are left to
+ *   delete. A claim is a leftover when its run gave up (`abandoned`: storage failed midway) or
+ *   its lease ran out (`claimedAt <= now - leaseMs`: the run crashed). A younger claim belongs
+ *   to a run that is still going (a cron firing twice, a manual run during the cron): it is
+ *   never resumed, nor counted as remaining, since that run will finish it.
  * - A candidate is collectable when it has no reference and has been orphaned (or, never
  *   referenced, uploaded) at or before `now - minOrphanAgeMs`. The SQL already filters; the plan
  *   checks again so the rule lives in one tested place.
@@ -28,14 +31,17 @@ export interface GcCandidate {
 /** A claim left in `_plasma_blob_gc` by an earlier run. */
 export interface GcClaim {
   readonly hash: string
+  /** When its run claimed (or last renewed) it: the start of its lease. */
   readonly claimedAt: number
+  /** `true` when the run that made it gave up on it (its storage failed midway). */
+  readonly abandoned: boolean
 }
 
 /** What the database reported, the input of {@link planGc}. */
 export interface GcSnapshot {
-  /** Leftover claims, oldest first (at most `limit` are needed). */
+  /** Claims, oldest first (at most `limit` leftovers are needed; live ones may be listed too). */
   readonly claims: readonly GcClaim[]
-  /** Total leftover claims (may exceed `claims.length`). */
+  /** Total leftover claims, live ones not included (may exceed the leftovers listed). */
   readonly claimsTotal: number
   /** Orphan candidates (at most `limit` are needed). */
   readonly candidates: readonly GcCandidate[]
@@ -48,6 +54,8 @@ export interface GcPlanOptions {
   readonly now: number
   readonly minOrphanAgeMs: number
   readonly limit: number
+  /** How long a claim protects its run's work; an older claim is a crashed run's leftover. */
+  readonly leaseMs: number
 }
 
 /** What one run should do. */
@@ -67,13 +75,18 @@ export function isCollectable(candidate: GcCandidate, now: number, minOrphanAgeM
   return !candidate.referenced && candidate.orphanedAt !== null && candidate.orphanedAt <= now - minOrphanAgeMs
 }
 
+/** `true` when `claim` is a leftover another run may finish: abandoned, or its lease ran out. */
+export function isLeftoverClaim(claim: GcClaim, now: number, leaseMs: number): boolean {
+  return claim.abandoned || claim.claimedAt <= now - leaseMs
+}
+
 /**
  * Plans one collection run.
  *
  * @example
  * planGc(
  *   { claims: [], claimsTotal: 0, candidates: [{ hash, orphanedAt: 0, referenced: false }], candidatesTotal: 1 },
- *   { now: 10_000, minOrphanAgeMs: 1_000, limit: 500 },
+ *   { now: 10_000, minOrphanAgeMs: 1_000, limit: 500, leaseMs: 3_600_000 },
  * ) // { resume: [], claim: [hash], remaining: 0, skippedInvalid: [] }
  */
 export function planGc(snapshot: GcSnapshot, options: GcPlanOptions): GcPlan {
@@ -81,8 +94,10 @@ export function planGc(snapshot: GcSnapshot, options: GcPlanOptions): GcPlan {
   const skippedInvalid: string[] = []
   const seen = new Set<string>()
 
-  const claims = [...snapshot.claims].sort((a, b) => a.claimedAt - b.claimedAt || compare(a.hash, b.hash))
+  const claims = snapshot.claims.filter((c) => isLeftoverClaim(c, options.now, options.leaseMs)).sort((a, b) => a.claimedAt - b.claimedAt || compare(a.hash, b.hash))
   const resume: string[] = []
+  // Live claims' hashes are another run's: never claimed again here either.
+  for (const c of snapshot.claims) if (!isLeftoverClaim(c, options.now, options.leaseMs)) seen.add(c.hash)
   for (const { hash } of claims) {
     if (seen.has(hash)) continue
     seen.add(hash)

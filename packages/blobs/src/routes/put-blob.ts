@@ -17,6 +17,7 @@
  * Re-uploading an unreferenced blob restarts that clock. PUT is idempotent: same hash, 200.
  */
 import { PlasmaError } from "@plasma/core"
+import { principalOf } from "@plasma/server"
 import { sha256Hex, isBlobHash } from "../hash.js"
 import { DEFAULT_BLOB_MIME, type BlobStorage } from "../storage/blob-storage.js"
 import { ensureBlobGcTable } from "../gc/blob-gc-table.js"
@@ -78,7 +79,7 @@ export async function putBlob(request: Request, context: BlobRequestContext, con
 
   await config.storage.put(hash, bytes, mime)
   const now = Date.now()
-  const [, state] = await executor.batch([
+  const [, , state] = await executor.batch([
     {
       text:
         "INSERT INTO _plasma_blobs (hash, size, mime, uploaded_at, orphaned_at) " +
@@ -86,6 +87,13 @@ export async function putBlob(request: Request, context: BlobRequestContext, con
         "WHERE NOT EXISTS (SELECT 1 FROM _plasma_blob_gc WHERE hash = ?) " +
         "ON CONFLICT (hash) DO UPDATE SET orphaned_at = excluded.orphaned_at",
       params: [hash, bytes.byteLength, mime, now, hash, now, hash],
+    },
+    {
+      // The uploader proved possession (it sent the bytes), also when they were stored already.
+      text:
+        "INSERT INTO _plasma_blob_uploads (hash, principal, uploaded_at) SELECT ?, ?, ? " +
+        "WHERE NOT EXISTS (SELECT 1 FROM _plasma_blob_gc WHERE hash = ?) ON CONFLICT (hash, principal) DO NOTHING",
+      params: [hash, principalOf(context), now, hash],
     },
     {
       text: "SELECT EXISTS (SELECT 1 FROM _plasma_blob_gc WHERE hash = ?) AS claimed, (SELECT mime FROM _plasma_blobs WHERE hash = ?) AS mime",

@@ -88,7 +88,7 @@ export function createPusher(executor: SqlExecutor, ctx: AuthContext = { userId:
 /** Empties the user tables and plasma's bookkeeping (the collector's claims included). */
 export async function resetDatabase(executor: SqlExecutor): Promise<void> {
   await executor.batch(
-    ["docs", "todos", "_plasma_blob_refs", "_plasma_blobs", "_plasma_blob_gc", "_plasma_changes", "_plasma_client_mutations"].map((t) => ({
+    ["docs", "todos", "_plasma_blob_refs", "_plasma_blobs", "_plasma_blob_gc", "_plasma_blob_uploads", "_plasma_changes", "_plasma_client_mutations"].map((t) => ({
       text: `DELETE FROM ${t}`,
       params: [],
     })),
@@ -145,14 +145,15 @@ export interface ContextRecorder {
 export function blobContext(
   executor: SqlExecutor,
   hash: string,
-  options: { ctx?: AuthContext; schema?: BlobRequestContext["schema"]; recorder?: ContextRecorder } = {},
+  options: { ctx?: AuthContext; schema?: BlobRequestContext["schema"]; recorder?: ContextRecorder; userID?: string | null; clientGroupID?: string } = {},
 ): BlobRequestContext {
   const recorder = options.recorder
   return {
     schema: options.schema ?? schema,
     executor,
     ctx: options.ctx ?? { userId: "alice" },
-    clientGroupID: "g",
+    userID: options.userID ?? null,
+    clientGroupID: options.clientGroupID ?? "g",
     clientID: "c1",
     hash,
     waitUntil: (p) => void recorder?.waited.push(p),
