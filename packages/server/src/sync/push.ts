@@ -41,6 +41,7 @@ import {
   type CommitOutcome,
 } from "../write/commit.js"
 import { HEAD_VERSION_SQL } from "../schema/internal-tables.js"
+import { guardAttaches } from "../write/attach-access.js"
 import { WriteTransaction } from "../write/write-transaction.js"
 import { watchExecutor } from "./watch-executor.js"
 
@@ -59,6 +60,8 @@ export interface PushInput {
   readonly clientGroupID: string
   readonly clientID: string
   readonly mutations: readonly PushMutation[]
+  /** The writer's principal (`principalOf`); when given, FileRef attaches are checked (`write/attach-access.ts`). */
+  readonly principal?: string
 }
 
 /** A mutation that was rolled back and dropped; its id advanced anyway. */
@@ -132,7 +135,7 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
   const { startVersion, last } = await readPushStart(input)
   const executor = watchExecutor(input.executor)
   const tx = new WriteTransaction({ schema, executor, ctx, applyReadAuth: false })
-  const db = createDb(schema, tx)
+  const db = createDb(schema, input.principal === undefined ? tx : guardAttaches(tx, { schema, executor, ctx, principal: input.principal }))
   const now = Date.now()
   const dropped: DroppedMutation[] = []
   let current = last ?? 0
