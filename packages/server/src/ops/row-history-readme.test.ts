@@ -108,6 +108,9 @@ it("diffSnapshots example", async () => {
 it("serverLiveSelect checkIntervalMs example", { timeout: 60_000 }, async () => {
   const executor = fromD1(env.DB)
   const seen: { rows: unknown; reason: string }[] = []
+  const sendToDashboard = (rows: unknown, reason: string): void => {
+    seen.push({ rows, reason })
+  }
 
   // README: serverLiveSelect-checkIntervalMs
   const slow = serverLiveSelect({
@@ -116,7 +119,7 @@ it("serverLiveSelect checkIntervalMs example", { timeout: 60_000 }, async () => 
     pollIntervalMs: 60_000, // a fetch at least once a minute, as a sign of life
     checkIntervalMs: 5_000, // look for changes every 5 s: 12 queries a minute instead of 240
     fetch: () => executor.all({ text: "SELECT COUNT(*) AS n FROM todos", params: [] }),
-    onChange: (rows, { reason }) => seen.push({ rows, reason }),
+    onChange: (rows, { reason }) => sendToDashboard(rows, reason),
   })
   // end
 
