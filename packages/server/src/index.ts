@@ -25,6 +25,8 @@ export type { DiffRow, DiffSnapshotsOptions, SnapshotDiff, TableDiff } from "./o
 export { compactChangeLog } from "./ops/compact-change-log.js"
 export type { CompactChangeLogOptions, CompactChangeLogResult } from "./ops/compact-change-log.js"
 export { computeSafeCursor } from "./ops/compute-safe-cursor.js"
+export { pruneClients } from "./ops/prune-clients.js"
+export type { PrunedClient, PruneClientsOptions, PruneClientsResult } from "./ops/prune-clients.js"
 export type { ComputeSafeCursorOptions } from "./ops/compute-safe-cursor.js"
 export { reduceChangeLog } from "./ops/change-log-reducer.js"
 export type { ChangeEntry, ReducedState } from "./ops/change-log-reducer.js"
