@@ -25,6 +25,7 @@ import type { SyncBlobHandler } from "./blob-handler.js"
 import { withErrorBoundary } from "./error-boundary.js"
 import type { PushedEvent, SyncErrorEvent, SyncMetric } from "./events.js"
 import { discardBody, errorResponse } from "./http.js"
+import { checkPokeOptions, type SyncPokeOptions } from "./coordinator-poke.js"
 import { checkMethod, matchRoute, type SyncRoute } from "./route-table.js"
 import { handleBlob } from "./routes/blob-route.js"
 import type { RouteContext } from "./routes/route-context.js"
@@ -78,6 +79,12 @@ export interface SyncHandlerOptions<S extends AnySchema = AnySchema, Ctx = AuthC
   readonly maxPullLimit?: number
   /** Blob routes (`blobRoutes({ storage })` from `@plasma/blobs`). */
   readonly blobs?: SyncBlobHandler
+  /**
+   * Poke the coordinator after every push that changed something (`{ namespace: env.COORDINATOR,
+   * token: env.PLASMA_COORDINATOR_TOKEN, room? }`; room default `"global"`). Failures go to
+   * `onError` as `poke-failed`. See `coordinator-poke.ts`.
+   */
+  readonly poke?: SyncPokeOptions<NoInfer<Ctx>>
 }
 
 /** The handler `createSyncHandler` returns. */
@@ -100,6 +107,7 @@ function resolveContext<S extends AnySchema, Ctx>(options: SyncHandlerOptions<S,
   const defaultPullLimit = positiveInteger("defaultPullLimit", options.defaultPullLimit, 1000)
   if (defaultPullLimit > maxPullLimit) throw new RangeError(`createSyncHandler: defaultPullLimit (${defaultPullLimit}) exceeds maxPullLimit (${maxPullLimit})`)
   if (typeof options.schemaVersion !== "string" || options.schemaVersion === "") throw new RangeError("createSyncHandler: schemaVersion must be a non-empty string")
+  checkPokeOptions(options.poke as SyncPokeOptions<unknown> | undefined)
   return {
     schema: options.schema,
     mutators: options.mutators as MutatorMap,
@@ -115,6 +123,7 @@ function resolveContext<S extends AnySchema, Ctx>(options: SyncHandlerOptions<S,
     maxPullLimit,
     pullSchema: pullRequestSchema(maxPullLimit),
     blobs: options.blobs,
+    poke: options.poke,
   }
 }
 

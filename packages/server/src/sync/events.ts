@@ -9,6 +9,7 @@ import type { AuthContext } from "@plasma/core"
 export type SyncErrorKind =
   | "mutation-error"
   | "onPushed-failed"
+  | "poke-failed"
   | "protocol-mismatch"
   | "schema-mismatch"
   | "unauthorized"
@@ -24,7 +25,7 @@ export interface SyncErrorEvent<Ctx = AuthContext> {
   readonly error: unknown
   readonly clientGroupID?: string
   readonly clientID?: string
-  /** What `auth` returned, for events of an authenticated request (`mutation-error`, `onPushed-failed`). */
+  /** What `auth` returned, for events of an authenticated request (`mutation-error`, `onPushed-failed`, `poke-failed`). */
   readonly ctx?: Ctx
   /** For `mutation-error`: the dropped mutation. */
   readonly mutation?: { readonly id: number; readonly name: string }

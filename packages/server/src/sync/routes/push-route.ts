@@ -8,8 +8,9 @@
  *    `unknown-mutator`, both before any mutator runs, so a refused push changes nothing;
  * 3. `applyPush`: skips applied ids, applies the next ones, drops poison mutations (each one an
  *    `onError` `mutation-error`, their ids advance), stops at a gap;
- * 4. after a push that applied something, `onPushed` runs (through `waitUntil` when given, else
- *    awaited); its failure goes to `onError` (`onPushed-failed`), never to the client;
+ * 4. after a push that applied something, `onPushed` runs and the `poke` option pokes the
+ *    coordinator (through `waitUntil` when given, else awaited); failures go to `onError`
+ *    (`onPushed-failed`, `poke-failed`), never to the client;
  * 5. then a gap is answered 400 `mutation-id-gap` (what came before it stays applied), and a
  *    database that kept failing after part of the push committed is answered 503 (the rest is
  *    pushed again); otherwise `200 { "ok": true }`.
@@ -20,6 +21,7 @@ import type { PushedEvent } from "../events.js"
 import { jsonText, readBodyText } from "../http.js"
 import { authenticate, checkIdentity, type SyncIdentity } from "../identity.js"
 import { checkGroupOwner } from "../client-group-owner.js"
+import { pokeRoom } from "../coordinator-poke.js"
 import { principalOf } from "../principal.js"
 import { applyPush } from "../push.js"
 import type { RouteAnswer } from "../route-table.js"
@@ -38,16 +40,30 @@ async function readPushBody(request: Request, maxPayloadBytes: number): Promise<
   return parsePushRequest(json)
 }
 
-/** Runs `onPushed` after the answer (with `waitUntil`) or before it; its failure is only reported. */
+/** Runs `onPushed` and the `poke` after the answer (with `waitUntil`) or before it; their failures are only reported. */
 async function notifyPushed<Ctx>(context: RouteContext<Ctx>, who: SyncIdentity<Ctx>): Promise<void> {
-  const { onPushed, waitUntil, hooks } = context
-  if (onPushed === undefined) return
+  const { onPushed, poke, waitUntil, hooks } = context
   const event: PushedEvent<Ctx> = { clientGroupID: who.clientGroupID, clientID: who.clientID, ctx: who.ctx }
-  const run = Promise.resolve()
-    .then(() => onPushed(event))
-    .catch((error: unknown) => hooks.report({ kind: "onPushed-failed", error, clientGroupID: who.clientGroupID, clientID: who.clientID, ctx: who.ctx }))
-  if (waitUntil !== undefined) waitUntil(run)
-  else await run
+  const report = (kind: "onPushed-failed" | "poke-failed") => (error: unknown) => hooks.report({ kind, error, clientGroupID: who.clientGroupID, clientID: who.clientID, ctx: who.ctx })
+  const runs: Promise<unknown>[] = []
+  if (onPushed !== undefined) {
+    runs.push(
+      Promise.resolve()
+        .then(() => onPushed(event))
+        .catch(report("onPushed-failed")),
+    )
+  }
+  if (poke !== undefined) {
+    runs.push(
+      Promise.resolve()
+        .then(() => pokeRoom(poke, event))
+        .catch(report("poke-failed")),
+    )
+  }
+  for (const run of runs) {
+    if (waitUntil !== undefined) waitUntil(run)
+    else await run
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { AnySchema, MutatorMap, pullRequestSchema } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
 import type { SyncBlobHandler } from "../blob-handler.js"
+import type { SyncPokeOptions } from "../coordinator-poke.js"
 import type { SyncAuth } from "../create-sync-handler.js"
 import type { PushedEvent } from "../events.js"
 import type { SyncHooks } from "../sync-hooks.js"
@@ -26,4 +27,5 @@ export interface RouteContext<Ctx> {
   readonly pullSchema: ReturnType<typeof pullRequestSchema>
   readonly maxPullLimit: number
   readonly blobs: SyncBlobHandler | undefined
+  readonly poke: SyncPokeOptions<Ctx> | undefined
 }
