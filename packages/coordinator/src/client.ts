@@ -10,6 +10,7 @@ export {
 } from "./connect-coordinator.js"
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js"
 export { CoordinatorError, type CoordinatorErrorCode } from "./coordinator-error.js"
+export { applyPresenceDiff, type PresenceDiff } from "./presence-diff.js"
 export {
   serverMessageSchema,
   clientMessageSchema,

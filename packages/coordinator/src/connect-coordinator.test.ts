@@ -20,10 +20,10 @@ describe("against workerd", () => {
     await h.dispose()
   })
 
-  function connect(room: string, clientID: string, extra: { userInfo?: { name: string } } = {}) {
+  function connect(room: string, clientID: string, extra: { userInfo?: { name: string } } = {}, path = "/sync/coordinator") {
     const events = { pokes: 0, presence: [] as PresenceEntry[][], broadcasts: [] as Array<[string, unknown]>, errors: [] as CoordinatorError[] }
     const connection = connectCoordinator({
-      url: new URL("/sync/coordinator", h.url).toString(),
+      url: new URL(path, h.url).toString(),
       room,
       token: TEST_TOKEN,
       clientID,
@@ -65,6 +65,20 @@ describe("against workerd", () => {
 
     ada.connection.broadcast("x".repeat(70_000))
     await expect.poll(() => ada.events.errors.map((e) => [e.code, e.details.frameCode])).toEqual([["frame-rejected", "message-too-large"]])
+  })
+
+  test("presence diffs are applied: onPresence always gets the whole room", async () => {
+    // `/limited/coordinator` sends diffs whenever they are smaller than the snapshot.
+    const ids = ["d1", "d2", "d3"]
+    const [one, two, three] = ids.map((id) => connect("diffs", id, {}, "/limited/coordinator"))
+    if (one === undefined || two === undefined || three === undefined) throw new Error("unreachable")
+    const room = (names: Array<string | null>) => ids.map((clientID, k) => ({ clientID, userInfo: names[k] === null ? null : { name: names[k] } }))
+    await expect.poll(() => lastPresence(one.events)).toEqual(room([null, null, null]))
+    two.connection.updatePresence({ name: "Two" })
+    await expect.poll(() => lastPresence(one.events)).toEqual(room([null, "Two", null]))
+    three.connection.close()
+    await expect.poll(() => lastPresence(one.events)).toEqual(room([null, "Two", null]).slice(0, 2))
+    expect(one.events.errors).toEqual([])
   })
 
   test("reconnects after the server closes the socket, and re-sends its userInfo", async () => {

@@ -17,6 +17,7 @@
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff.js"
 import { CoordinatorError } from "./coordinator-error.js"
+import { applyPresenceDiff } from "./presence-diff.js"
 import { DEFAULT_ROOM, HEARTBEAT_PING, HEARTBEAT_PONG, serverMessageSchema, type JsonValue, type PresenceEntry } from "./protocol.js"
 
 /**
@@ -69,7 +70,10 @@ export interface ConnectCoordinatorOptions {
   readonly WebSocket?: WebSocketConstructor
   /** Called for every poke: pull now. */
   readonly onPoke: () => void
-  /** Called with the whole room after every presence change. */
+  /**
+   * Called with the whole room (sorted by clientID) after every presence change. The server's
+   * diffs (`presence-diff`) are applied here, so this always gets the full list.
+   */
   readonly onPresence?: (entries: PresenceEntry[]) => void
   /** Called when another client broadcasts. */
   readonly onBroadcast?: (from: string, data: JsonValue) => void
@@ -197,7 +201,7 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
     }
   }
 
-  const handleFrame = (data: unknown): void => {
+  const handleFrame = (data: unknown, state: { presence: PresenceEntry[] | undefined }): void => {
     if (data === HEARTBEAT_PONG) return
     let json: unknown
     try {
@@ -215,9 +219,22 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
       case "poke":
         call(options.onPoke)
         return
-      case "presence":
-        if (options.onPresence) call(() => options.onPresence?.(message.entries))
+      case "presence": {
+        const entries = message.entries
+        state.presence = entries
+        if (options.onPresence) call(() => options.onPresence?.(entries))
         return
+      }
+      case "presence-diff": {
+        if (state.presence === undefined) {
+          report(new CoordinatorError("invalid-server-message", "the coordinator sent a presence diff before any presence snapshot"))
+          return
+        }
+        const entries = applyPresenceDiff(state.presence, message)
+        state.presence = entries
+        if (options.onPresence) call(() => options.onPresence?.(entries))
+        return
+      }
       case "broadcast":
         if (options.onBroadcast) call(() => options.onBroadcast?.(message.from, message.data))
         return
@@ -251,6 +268,8 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
     }
     socket = current
     let heardOnThisSocket = false
+    // The room as this socket last heard it; a diff only applies on top of a snapshot.
+    const state: { presence: PresenceEntry[] | undefined } = { presence: undefined }
     current.onopen = () => {
       if (socket !== current) return
       lastHeardAt = Date.now()
@@ -282,7 +301,7 @@ export function connectCoordinator(options: ConnectCoordinatorOptions): Coordina
         heardOnThisSocket = true
         attempt = 0
       }
-      handleFrame(event.data)
+      handleFrame(event.data, state)
     }
     current.onerror = () => {
       if (socket !== current) return

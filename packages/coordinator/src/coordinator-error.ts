@@ -16,6 +16,8 @@ export const COORDINATOR_ERROR_STATUS = {
   "invalid-request": 400,
   /** A GET without `Upgrade: websocket`. */
   "upgrade-required": 426,
+  /** The room already has `maxSockets` open sockets; the connect was refused before any upgrade. */
+  "room-full": 503,
   /** Neither GET (connect) nor POST (poke). */
   "method-not-allowed": 405,
   /** The Durable Object answered a poke with a non-2xx status. */

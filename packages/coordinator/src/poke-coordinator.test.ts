@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest"
 import { CoordinatorError } from "./coordinator-error.js"
 import { pokeCoordinator } from "./poke-coordinator.js"
+import { toRoomObjectName } from "./room-object-name.js"
 import type { CoordinatorNamespace } from "./runtime-types.js"
 
 function fakeNamespace(answer: (url: string, init: RequestInit | undefined) => Promise<Response>) {
@@ -57,7 +58,17 @@ describe("pokeCoordinator", () => {
 
   test("a bad room name is refused before any request", async () => {
     const { namespace, calls } = fakeNamespace(ok(0))
-    await expect(pokeCoordinator(namespace, { room: "no spaces", token: "t" })).rejects.toMatchObject({ code: "invalid-request" })
+    for (const room of ["", "x".repeat(513)]) {
+      await expect(pokeCoordinator(namespace, { room, token: "t" })).rejects.toMatchObject({ code: "invalid-request" })
+    }
     expect(calls).toHaveLength(0)
+  })
+
+  test("an unusual room goes to the object of its hashed name, with the room itself in the URL", async () => {
+    const { namespace, calls } = fakeNamespace(ok(1))
+    const room = "group-ünïcode clientGroupID/0123456789abcdef0123456789abcdef0123456789abcdef"
+    expect(await pokeCoordinator(namespace, { room, token: "t" })).toEqual({ sockets: 1 })
+    expect(calls[0]?.room).toBe(await toRoomObjectName(room))
+    expect(calls[0]?.url).toBe(`https://coordinator.internal/sync/coordinator?room=${encodeURIComponent(room)}`)
   })
 })

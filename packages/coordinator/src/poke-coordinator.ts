@@ -5,12 +5,13 @@
 import { z } from "zod"
 import { CoordinatorError } from "./coordinator-error.js"
 import { DEFAULT_ROOM } from "./protocol.js"
-import { DEFAULT_COORDINATOR_PATH, toRoomName } from "./route-to-coordinator.js"
+import { toRoomName, toRoomObjectName } from "./room-object-name.js"
+import { DEFAULT_COORDINATOR_PATH } from "./route-to-coordinator.js"
 import type { CoordinatorNamespace } from "./runtime-types.js"
 
 /** Options for {@link pokeCoordinator}. */
 export interface PokeCoordinatorOptions {
-  /** The room to poke; default `"global"`. */
+  /** The room to poke; default `"global"`. Any name of 1–512 UTF-8 bytes (see `toRoomObjectName`). */
   readonly room?: string
   /** The shared secret, normally `env.PLASMA_COORDINATOR_TOKEN`. Required. */
   readonly token: string | undefined
@@ -27,6 +28,11 @@ const pokeResponseSchema = z.object({ ok: z.literal(true), sockets: z.number().i
 /**
  * Pokes every socket of a room so its clients pull now.
  *
+ * The request, for anyone who sends it without this package: `namespace.get(namespace.idFromName(
+ * await toRoomObjectName(room)))` then `fetch("https://coordinator.internal/sync/coordinator?room=" +
+ * encodeURIComponent(room), { method: "POST", headers: { Authorization: "Bearer " + token } })`; the
+ * object answers `200 { ok: true, sockets }` or a JSON error. It reads only the method and the header.
+ *
  * @throws CoordinatorError `token-missing` when `token` is missing or empty (checked before any
  *   request), `invalid-request` for a bad room name, `poke-failed` when the Durable Object cannot
  *   be reached or refuses (its HTTP status is in `details.status`).
@@ -42,11 +48,12 @@ export async function pokeCoordinator<Id>(
     throw new CoordinatorError("token-missing", "pokeCoordinator needs a token (pass env.PLASMA_COORDINATOR_TOKEN)")
   }
   const room = toRoomName(options.room ?? DEFAULT_ROOM)
+  const objectName = await toRoomObjectName(room)
   // The host is never resolved: a stub routes by object, not by URL.
   const url = `https://coordinator.internal${DEFAULT_COORDINATOR_PATH}?room=${encodeURIComponent(room)}`
   let response: Response
   try {
-    response = await namespace.get(namespace.idFromName(room)).fetch(url, {
+    response = await namespace.get(namespace.idFromName(objectName)).fetch(url, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}` },
     })

@@ -3,19 +3,26 @@
  *
  * Connecting: `GET /sync/coordinator?room=<room>&token=<token>&clientID=<clientID>` with
  * `Upgrade: websocket`. The token is checked before the upgrade (401 JSON otherwise); `room`
- * defaults to `"global"`. Room names and clientIDs match {@link ROOM_PATTERN} and
- * {@link CLIENT_ID_PATTERN}.
+ * defaults to `"global"` and may be any string of 1–512 UTF-8 bytes (see `room-object-name.ts`);
+ * clientIDs match {@link CLIENT_ID_PATTERN}. A full room (`maxSockets`) answers 503 `room-full`.
  *
  * Frames are UTF-8 JSON text, one message per frame, at most {@link MAX_MESSAGE_BYTES} bytes.
  *
  * Server → client
  * - `{ type: "poke" }` — something changed; the client pulls. It carries no data, so pokes may be
  *   coalesced or lost without harm: the pull is the source of truth.
- * - `{ type: "presence", entries: [{ clientID, userInfo }] }` — the full room, sent to every
- *   socket after each join, leave (clean or abrupt) and userInfo update. Always a snapshot, never
- *   a diff, so a client that missed one is correct again at the next. Entries are sorted by
- *   clientID, one per clientID (the newest connection wins when a clientID has two sockets).
- *   A freshly joined client has `userInfo: null` until it sends a presence message.
+ * - `{ type: "presence", entries: [{ clientID, userInfo }] }` — the full room: always the first
+ *   presence frame a socket gets (soon after it joins), and later whenever a diff would not be
+ *   smaller. Entries are sorted by clientID, one per clientID (the newest connection wins when a
+ *   clientID has two sockets). A freshly joined client has `userInfo: null` until it sends a
+ *   presence message.
+ * - `{ type: "presence-diff", updated: [{ clientID, userInfo }], left: [clientID] }` — what
+ *   changed since this socket's previous presence frame, sent instead of a snapshot once the room
+ *   is big enough for that to pay (`presenceDiffMinBytes`). `updated` holds current values
+ *   (joins and userInfo changes), `left` clientIDs that are gone; applying one twice is harmless.
+ *   Changes are coalesced (the latest state wins) and fan-outs are paced: at most one per
+ *   `presenceMinIntervalMs`, and a room sends at most `presenceBytesPerSecond` of presence bytes,
+ *   so a big busy room gets later updates rather than n² bytes per second.
  * - `{ type: "broadcast", from, data }` — another client's broadcast, relayed as is.
  * - `{ type: "error", code, message }` — the frame the client just sent was dropped. The socket
  *   stays open and the room keeps working.
@@ -24,6 +31,8 @@
  * - `{ type: "presence", userInfo }` — replaces this connection's userInfo (JSON, at most
  *   {@link MAX_USER_INFO_BYTES} bytes; it lives in the socket's hibernation attachment).
  * - `{ type: "broadcast", data }` — relayed to every other socket in the room, not echoed back.
+ *   The room has one byte budget for broadcasts (frame bytes × recipients, all senders together);
+ *   a broadcast over it is dropped with `broadcast-budget-exceeded`.
  * - the bare text `ping` — answered `pong` by the runtime without waking the object (a keepalive
  *   for proxies and for the client's dead-connection check). It is not JSON on purpose.
  *
@@ -37,7 +46,10 @@ import { z } from "zod"
 export const MAX_MESSAGE_BYTES = 64 * 1024
 /** Largest accepted `userInfo`, as JSON UTF-8 bytes; keeps the attachment under the 2 KiB cap. */
 export const MAX_USER_INFO_BYTES = 1024
-/** Room names: 1–64 characters of letters, digits, `_ . : -`. */
+/**
+ * Room names used as their own Durable Object name: 1–64 characters of letters, digits, `_ . : -`.
+ * Other names are accepted too and hashed (see `toRoomObjectName`).
+ */
 export const ROOM_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/
 /** ClientIDs: 1–128 characters of letters, digits, `_ . : @ -`. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/
@@ -71,6 +83,12 @@ export type PresenceEntry = z.infer<typeof presenceEntrySchema>
 export const pokeMessageSchema = z.object({ type: z.literal("poke") })
 /** Server → client: the whole room's presence. */
 export const presenceMessageSchema = z.object({ type: z.literal("presence"), entries: z.array(presenceEntrySchema) })
+/** Server → client: presence changes since this socket's previous presence frame. */
+export const presenceDiffMessageSchema = z.object({
+  type: z.literal("presence-diff"),
+  updated: z.array(presenceEntrySchema),
+  left: z.array(z.string()),
+})
 /** Server → client: another client's broadcast. */
 export const broadcastMessageSchema = z.object({ type: z.literal("broadcast"), from: z.string(), data: jsonValueSchema })
 
@@ -81,6 +99,7 @@ export const frameErrorCodeSchema = z.enum([
   "unknown-message-type",
   "user-info-too-large",
   "rate-limited",
+  "broadcast-budget-exceeded",
 ])
 /** Why a frame was dropped. */
 export type FrameErrorCode = z.infer<typeof frameErrorCodeSchema>
@@ -91,6 +110,7 @@ export const errorMessageSchema = z.object({ type: z.literal("error"), code: fra
 export const serverMessageSchema = z.discriminatedUnion("type", [
   pokeMessageSchema,
   presenceMessageSchema,
+  presenceDiffMessageSchema,
   broadcastMessageSchema,
   errorMessageSchema,
 ])

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest"
-import { routeToCoordinator, toRoomName } from "./route-to-coordinator.js"
+import { toRoomObjectName } from "./room-object-name.js"
+import { routeToCoordinator } from "./route-to-coordinator.js"
 import type { CoordinatorNamespace } from "./runtime-types.js"
 
 function fakeNamespace() {
@@ -31,24 +32,29 @@ describe("routeToCoordinator", () => {
     expect(routeToCoordinator(new Request("https://x/sync/pull"), namespace)).toBeUndefined()
     expect(routeToCoordinator(new Request("https://x/sync/coordinator/extra"), namespace)).toBeUndefined()
     expect(routeToCoordinator(new Request("https://x/sync/coordinator"), namespace, { path: "/ws" })).toBeUndefined()
-    expect(routeToCoordinator(new Request("https://x/ws"), namespace, { path: "/ws" })).toBeDefined()
+    expect(await routeToCoordinator(new Request("https://x/ws"), namespace, { path: "/ws" })).toBeDefined()
     expect(calls).toHaveLength(1)
   })
 
-  test("a bad room is a 400 JSON error and reaches no object", async () => {
+  test("any room name reaches an object: pattern names as they are, others hashed", async () => {
     const { namespace, calls } = fakeNamespace()
-    for (const room of ["", "a b", "x".repeat(65), "ünïcode", "a/b"]) {
+    const odd = "group-ünïcode/with spaces & a very long clientGroupID ".repeat(3)
+    for (const room of [odd, "x".repeat(65), odd]) {
+      const response = await routeToCoordinator(new Request(`https://x/sync/coordinator?room=${encodeURIComponent(room)}`), namespace)
+      expect(response?.status).toBe(200)
+    }
+    expect(calls.map((c) => c.room)).toEqual([await toRoomObjectName(odd), await toRoomObjectName("x".repeat(65)), await toRoomObjectName(odd)])
+    expect(calls[0]?.room).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(calls[1]?.room).not.toBe(calls[0]?.room)
+  })
+
+  test("an empty or over-long room is a 400 JSON error and reaches no object", async () => {
+    const { namespace, calls } = fakeNamespace()
+    for (const room of ["", "x".repeat(513), "é".repeat(257)]) {
       const response = await routeToCoordinator(new Request(`https://x/sync/coordinator?room=${encodeURIComponent(room)}`), namespace)
       expect(response?.status).toBe(400)
       expect(await response?.json()).toMatchObject({ error: "invalid-request" })
     }
     expect(calls).toHaveLength(0)
   })
-})
-
-test("toRoomName accepts the documented charset up to 64 characters", () => {
-  expect(toRoomName(undefined)).toBe("global")
-  expect(toRoomName("Org_1.team:a-b")).toBe("Org_1.team:a-b")
-  expect(toRoomName("x".repeat(64))).toHaveLength(64)
-  expect(() => toRoomName("x".repeat(65))).toThrow(/invalid room/)
 })

@@ -3,7 +3,7 @@
  * leaves every other path to the caller.
  */
 import { CoordinatorError } from "./coordinator-error.js"
-import { DEFAULT_ROOM, ROOM_PATTERN } from "./protocol.js"
+import { toRoomName, toRoomObjectName } from "./room-object-name.js"
 import type { CoordinatorNamespace } from "./runtime-types.js"
 
 /** The path {@link routeToCoordinator} answers by default. */
@@ -16,25 +16,10 @@ export interface RouteToCoordinatorOptions {
 }
 
 /**
- * Reads and checks the room of a coordinator URL (`?room=`, default `"global"`).
- *
- * @throws CoordinatorError `invalid-request` when the name is empty, too long or has characters
- *   outside `[A-Za-z0-9_.:-]`.
- */
-export function toRoomName(room: string | null | undefined): string {
-  const name = room ?? DEFAULT_ROOM
-  if (!ROOM_PATTERN.test(name)) {
-    throw new CoordinatorError("invalid-request", `invalid room ${JSON.stringify(name.slice(0, 80))}; expected 1-64 characters of [A-Za-z0-9_.:-]`, {
-      details: { room: name.slice(0, 80) },
-    })
-  }
-  return name
-}
-
-/**
  * Routes a coordinator request (connect or poke) to its room's Durable Object.
  * Returns `undefined` for any other path so the Worker can fall through to its own routes; a bad
- * room name gets a 400 JSON response without touching a Durable Object. Authentication is the
+ * room name gets a 400 JSON response without touching a Durable Object. Any room name works (see
+ * `toRoomObjectName`: names outside `ROOM_PATTERN` are hashed to a fixed-length object name). Authentication is the
  * Durable Object's job, so an app-level auth check, if any, belongs before this call.
  *
  * @example
@@ -58,5 +43,5 @@ export function routeToCoordinator<Id>(
     if (error instanceof CoordinatorError) return Promise.resolve(error.toResponse())
     throw error
   }
-  return namespace.get(namespace.idFromName(room)).fetch(request)
+  return toRoomObjectName(room).then((name) => namespace.get(namespace.idFromName(name)).fetch(request))
 }

@@ -104,9 +104,9 @@ describe("authentication and routing", () => {
   })
 
   test("bad room names and clientIDs get 400; other paths fall through", async () => {
-    const badRoom = await request(`/sync/coordinator?room=${encodeURIComponent("no spaces")}&clientID=x&token=${TEST_TOKEN}`, { headers: { Upgrade: "websocket" } })
-    expect(badRoom).toMatchObject({ status: 400, body: { error: "invalid-request" } })
-    expect(await request(`/sync/coordinator?room=${"r".repeat(65)}`)).toMatchObject({ status: 400 })
+    const emptyRoom = await request(`/sync/coordinator?room=&clientID=x&token=${TEST_TOKEN}`, { headers: { Upgrade: "websocket" } })
+    expect(emptyRoom).toMatchObject({ status: 400, body: { error: "invalid-request" } })
+    expect(await request(`/sync/coordinator?room=${"r".repeat(513)}`)).toMatchObject({ status: 400 })
     expect(await refusedStatus(h.joinUrl("auth", "bad/id"))).toBe(400)
     expect(await request("/sync/push")).toMatchObject({ status: 404, body: { text: "not found" } })
   })
@@ -121,6 +121,22 @@ describe("authentication and routing", () => {
     const error = await pokeCoordinator(namespace, { room: "auth", token: "nope" }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CoordinatorError)
     expect(error).toMatchObject({ code: "poke-failed", details: { status: 401, reason: "unauthorized" } })
+  })
+})
+
+describe("room names", () => {
+  test("any clientGroupID makes a room: the guide's group-${clientGroupID} with a long, unusual id", async () => {
+    const clientGroupID = `Ünïcode group/${"0123456789".repeat(8)} & spaces`
+    const room = `group-${clientGroupID}`
+    const [one, two] = await Promise.all(["one", "two"].map((id) => join(room, id)))
+    await one?.waitForPresence({ one: null, two: null })
+    // A room whose name differs in one character is another object.
+    const other = await join(`${room}!`, "elsewhere")
+    await other.waitForPresence({ elsewhere: null })
+    expect(await pokeCoordinator(namespace, { room, token: TEST_TOKEN })).toEqual({ sockets: 2 })
+    await Promise.all([one, two].map((socket) => socket?.waitFor((frame) => frame.type === "poke")))
+    await sleep(100)
+    expect(other.ofType("poke")).toHaveLength(0)
   })
 })
 

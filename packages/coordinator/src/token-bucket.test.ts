@@ -23,6 +23,21 @@ describe("TokenBucket", () => {
     expect(bucket.take()).toBe(false)
   })
 
+  test("takes a cost in tokens; a cost above the capacity needs a full bucket and leaves it in debt", () => {
+    let now = 0
+    const bucket = new TokenBucket({ capacity: 100, refillPerSecond: 100 }, () => now)
+    expect(bucket.take(60)).toBe(true)
+    expect(bucket.take(60)).toBe(false) // 40 left: nothing taken
+    expect(bucket.take(40)).toBe(true)
+    now += 1000 // full again
+    expect(bucket.take(250)).toBe(true) // -150
+    now += 1000
+    expect(bucket.take(1)).toBe(false) // -50: still in debt
+    now += 1510
+    expect(bucket.take(100)).toBe(true)
+    expect(bucket.take(0)).toBe(true)
+  })
+
   test("rejects nonsense options", () => {
     expect(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 })).toThrow(RangeError)
     expect(() => new TokenBucket({ capacity: 1, refillPerSecond: 0 })).toThrow(RangeError)

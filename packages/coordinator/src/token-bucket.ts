@@ -1,5 +1,6 @@
 /**
- * A per-socket token bucket: `capacity` frames in a burst, refilled at `refillPerSecond`.
+ * A token bucket: `capacity` tokens in a burst, refilled at `refillPerSecond`. The coordinator uses
+ * one per socket (frames) and one per room (broadcast bytes).
  *
  * Buckets live in memory only. After hibernation a socket starts with a full bucket again; that
  * is deliberate, because persisting a counter on every frame would cost a storage write per
@@ -38,14 +39,18 @@ export class TokenBucket {
     this.#updatedAt = now()
   }
 
-  /** Takes one token; false (and nothing taken) when the bucket is empty. */
-  take(): boolean {
+  /**
+   * Takes `cost` tokens (default 1); false (and nothing taken) when there are not enough. A cost
+   * above the capacity is taken from a full bucket and leaves it in debt, so a single large item
+   * can pass while the sustained rate still holds.
+   */
+  take(cost = 1): boolean {
     const now = this.#now()
     const elapsedSeconds = Math.max(0, now - this.#updatedAt) / 1000
     this.#tokens = Math.min(this.#options.capacity, this.#tokens + elapsedSeconds * this.#options.refillPerSecond)
     this.#updatedAt = now
-    if (this.#tokens < 1) return false
-    this.#tokens -= 1
+    if (this.#tokens < Math.min(cost, this.#options.capacity)) return false
+    this.#tokens -= cost
     return true
   }
 }

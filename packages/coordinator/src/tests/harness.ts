@@ -6,17 +6,21 @@ import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { Miniflare } from "miniflare"
 import { WebSocket } from "ws"
+import { applyPresenceDiff } from "../presence-diff.js"
+import type { PresenceEntry } from "../protocol.js"
 
 /** The coordinator secret the test Worker is configured with. */
 export const TEST_TOKEN = "test-token-0123456789abcdef"
+/** The `POKE_TOKEN` secret of the test Worker (checked by `PokeTokenCoordinator` only). */
+export const TEST_POKE_TOKEN = "poke-token-fedcba9876543210"
 
 /** A running test Worker. */
 export interface Harness {
   readonly mf: Miniflare
   /** Base http URL of the Worker, e.g. `http://127.0.0.1:41234`. */
   readonly url: URL
-  /** ws URL to join `room` as `clientID` (token defaults to the right one). */
-  joinUrl(room: string, clientID: string, token?: string): string
+  /** ws URL to join `room` as `clientID` (token defaults to the right one; path to `/sync/coordinator`). */
+  joinUrl(room: string, clientID: string, token?: string, path?: string): string
   dispose(): Promise<void>
 }
 
@@ -44,8 +48,12 @@ export async function startHarness(): Promise<Harness> {
     modules: true,
     script,
     compatibilityDate: "2026-04-20",
-    durableObjects: { COORDINATOR: { className: "SyncCoordinator", useSQLite: true } },
-    bindings: { PLASMA_COORDINATOR_TOKEN: TEST_TOKEN },
+    durableObjects: {
+      COORDINATOR: { className: "SyncCoordinator", useSQLite: true },
+      LIMITED: { className: "LimitedCoordinator", useSQLite: true },
+      CUSTOM: { className: "PokeTokenCoordinator", useSQLite: true },
+    },
+    bindings: { PLASMA_COORDINATOR_TOKEN: TEST_TOKEN, POKE_TOKEN: TEST_POKE_TOKEN },
     host: "127.0.0.1",
     port: 0,
     cf: false,
@@ -54,8 +62,8 @@ export async function startHarness(): Promise<Harness> {
   return {
     mf,
     url,
-    joinUrl(room, clientID, token = TEST_TOKEN) {
-      const join = new URL("/sync/coordinator", url)
+    joinUrl(room, clientID, token = TEST_TOKEN, path = "/sync/coordinator") {
+      const join = new URL(path, url)
       join.protocol = "ws:"
       join.searchParams.set("room", room)
       join.searchParams.set("clientID", clientID)
@@ -74,6 +82,9 @@ export class TestSocket {
   readonly ws: WebSocket
   readonly frames: Frame[] = []
   readonly raw: string[] = []
+  /** The room after each presence frame (snapshot or diff applied), as JSON, oldest first. */
+  readonly presenceStates: string[] = []
+  #presence: PresenceEntry[] | undefined
   #waiters: Array<() => void> = []
 
   private constructor(ws: WebSocket) {
@@ -81,10 +92,15 @@ export class TestSocket {
     ws.on("message", (data) => {
       const text = String(data)
       this.raw.push(text)
+      let frame: Frame | undefined
       try {
-        this.frames.push(JSON.parse(text) as Frame)
+        frame = JSON.parse(text) as Frame
       } catch {
         // Non-JSON frames (the heartbeat pong) stay in `raw` only.
+      }
+      if (frame !== undefined) {
+        this.frames.push(frame)
+        this.#trackPresence(frame)
       }
       for (const wake of this.#waiters.splice(0)) wake()
     })
@@ -101,6 +117,19 @@ export class TestSocket {
     })
   }
 
+  #trackPresence(frame: Frame): void {
+    if (frame.type === "presence") this.#presence = frame["entries"] as PresenceEntry[]
+    else if (frame.type === "presence-diff") {
+      // A diff before any snapshot breaks the protocol: record it where every presence wait looks.
+      if (this.#presence === undefined) {
+        this.presenceStates.push("diff-before-snapshot")
+        return
+      }
+      this.#presence = applyPresenceDiff(this.#presence, frame as unknown as { updated: PresenceEntry[]; left: string[] })
+    } else return
+    this.presenceStates.push(JSON.stringify(this.#presence))
+  }
+
   send(value: unknown): void {
     this.ws.send(typeof value === "string" ? value : JSON.stringify(value))
   }
@@ -111,13 +140,17 @@ export class TestSocket {
   }
 
   /** Resolves with the first frame (already seen or future) that matches. */
-  async waitFor(predicate: (frame: Frame) => boolean, timeoutMs = 3000, what = "a matching frame"): Promise<Frame> {
+  waitFor(predicate: (frame: Frame) => boolean, timeoutMs = 3000, what = "a matching frame"): Promise<Frame> {
+    return this.#waitUntil(() => this.frames.find(predicate), timeoutMs, what)
+  }
+
+  async #waitUntil<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const found = this.frames.find(predicate)
+      const found = check()
       if (found !== undefined) return found
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames)}`)
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames).slice(0, 4000)}`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         this.#waiters.push(() => {
@@ -128,10 +161,13 @@ export class TestSocket {
     }
   }
 
-  /** Waits for a presence frame whose entries are exactly `expected` (clientID → userInfo). */
-  waitForPresence(expected: Record<string, unknown>, timeoutMs = 3000): Promise<Frame> {
+  /**
+   * Waits until the room as presence frames report it (snapshots, with diffs applied) is, or was,
+   * exactly `expected` (clientID → userInfo).
+   */
+  async waitForPresence(expected: Record<string, unknown>, timeoutMs = 3000): Promise<void> {
     const want = JSON.stringify(Object.entries(expected).sort(([a], [b]) => (a < b ? -1 : 1)).map(([clientID, userInfo]) => ({ clientID, userInfo })))
-    return this.waitFor((frame) => frame.type === "presence" && JSON.stringify(frame.entries) === want, timeoutMs, `presence ${want}`)
+    await this.#waitUntil(() => (this.presenceStates.includes(want) ? true : undefined), timeoutMs, `presence ${want}`)
   }
 
   /** Closes cleanly and waits for the close to finish. */
