@@ -8,11 +8,15 @@
  * trigger regenerated for the new column set. Dropped or retyped columns and dropped tables are
  * refused and reported: plasma never deletes user data on its own. A plan with any refused step
  * applies nothing (its `applied` list is empty), so the database stays as it was.
+ *
+ * Everything said in SQL comes from the executor's dialect (`schema-dialect.ts`): SQLite's DDL
+ * and `sqlite_master`/pragma reads, or Postgres's DDL, PL/pgSQL triggers and catalog reads.
  */
 import { PlasmaError, refTargetOf, type AnyColumn, type AnySchema, type AnyTable } from "@plasma/core"
-import type { SqlExecutor, SqlQuery } from "@plasma/executors"
-import { columnDefinition, createIndexesSql, createTableSql, createTriggersSql, defaultSql, ON_DELETE, TRIGGER_PREFIX } from "./ddl.js"
-import { INTERNAL_TABLES_DDL, META_KEYS } from "./internal-tables.js"
+import type { SqlDialect, SqlExecutor, SqlQuery } from "@plasma/executors"
+import { defaultSql, ON_DELETE, TRIGGER_PREFIX } from "./ddl.js"
+import { META_KEYS } from "./internal-tables.js"
+import { postgresSchemaDialect, sqliteSchemaDialect, type IntrospectedColumn, type IntrospectedDatabase, type SchemaDialect } from "./schema-dialect.js"
 
 export interface SchemaOptions {
   readonly schema: AnySchema
@@ -33,23 +37,32 @@ export interface MigrationReport {
   readonly refused: readonly MigrationStep[]
 }
 
-const SQL_TYPE_OF_KIND: Record<string, string> = {
-  id: "TEXT", text: "TEXT", ref: "TEXT", int: "INTEGER", bigint: "INTEGER", boolean: "INTEGER", real: "REAL", json: "TEXT", file: "TEXT", blob: "BLOB",
+const sqliteSchema = sqliteSchemaDialect(introspect)
+
+/** The schema dialect of an executor's SQL dialect. */
+function schemaDialectOf(dialect: SqlDialect): SchemaDialect {
+  return dialect.name === "postgres" ? postgresSchemaDialect : sqliteSchema
 }
 
 /** Everything the schema implies in SQL; its hash is the fingerprint. */
-function schemaDdl(schema: AnySchema): string[] {
-  return schema.tableList.flatMap((t) => [createTableSql(t), ...createIndexesSql(t), ...createTriggersSql(t)])
+function schemaDdl(schema: AnySchema, dialect: SchemaDialect): string[] {
+  return schema.tableList.flatMap((t) => [dialect.createTableSql(t), ...dialect.createIndexesSql(t), ...dialect.createTriggersSql(t)])
 }
 
-const fingerprints = new WeakMap<AnySchema, string>()
+const fingerprints = new WeakMap<AnySchema, Map<string, string>>()
 
-/** A hash of the DDL the schema implies (two FNV-1a lanes); computed once per schema object. */
-export function fingerprintOf(schema: AnySchema): string {
-  const cached = fingerprints.get(schema)
+/**
+ * A hash of the DDL the schema implies in `dialect` (default SQLite; two FNV-1a lanes);
+ * computed once per schema object and dialect.
+ */
+export function fingerprintOf(schema: AnySchema, dialect?: SqlDialect): string {
+  const schemaDialect = dialect === undefined ? sqliteSchema : schemaDialectOf(dialect)
+  let byDialect = fingerprints.get(schema)
+  if (byDialect === undefined) fingerprints.set(schema, (byDialect = new Map()))
+  const cached = byDialect.get(schemaDialect.name)
   if (cached !== undefined) return cached
   // The internal tables count too: a release that adds one reaches databases made before it.
-  const text = [...INTERNAL_TABLES_DDL, ...schemaDdl(schema)].join(";\n")
+  const text = [...schemaDialect.internalTablesDdl, ...schemaDdl(schema, schemaDialect)].join(";\n")
   let a = 0x811c9dc5
   let b = 0x01000193
   for (let i = 0; i < text.length; i++) {
@@ -58,7 +71,7 @@ export function fingerprintOf(schema: AnySchema): string {
     b = Math.imul(b ^ c, 0x5bd1e995)
   }
   const fingerprint = `v1-${(a >>> 0).toString(16)}${(b >>> 0).toString(16)}-${text.length}`
-  fingerprints.set(schema, fingerprint)
+  byDialect.set(schemaDialect.name, fingerprint)
   return fingerprint
 }
 
@@ -73,30 +86,18 @@ async function readFingerprint(executor: SqlExecutor): Promise<string | null> {
   }
 }
 
-interface ColumnInfo {
-  readonly name: string
-  readonly type: string
-  readonly notnull: number
-  readonly dflt_value: string | null
-  /** `ON DELETE` action and target table when the column is a foreign key. */
-  readonly reference: { readonly table: string; readonly onDelete: string } | null
-  /** Whether a single-column UNIQUE constraint covers it. */
-  readonly unique: boolean
-}
+type ColumnInfo = IntrospectedColumn
 
-async function introspect(executor: SqlExecutor): Promise<{ tables: Map<string, ColumnInfo[]>; triggerTables: Set<string>; triggers: string[] }> {
+/** SQLite's user tables and plasma triggers, from `sqlite_master` and the table pragmas. */
+async function introspect(executor: SqlExecutor): Promise<IntrospectedDatabase> {
   const masters = await executor.all<{ type: string; name: string; tbl_name: string }>({
     text: "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'trigger')",
     params: [],
   })
   const tables = new Map<string, ColumnInfo[]>()
-  const triggerTables = new Set<string>()
-  const triggers: string[] = []
+  const triggers: { name: string; table: string }[] = []
   for (const m of masters) {
-    if (m.type === "trigger" && m.name.startsWith(TRIGGER_PREFIX)) {
-      triggers.push(m.name)
-      triggerTables.add(m.tbl_name)
-    }
+    if (m.type === "trigger" && m.name.startsWith(TRIGGER_PREFIX)) triggers.push({ name: m.name, table: m.tbl_name })
   }
   const userTables = masters.filter((m) => m.type === "table" && !m.name.startsWith("_plasma_") && !m.name.startsWith("sqlite_") && !m.name.startsWith("_cf_"))
   for (const m of userTables) {
@@ -124,12 +125,12 @@ async function introspect(executor: SqlExecutor): Promise<{ tables: Map<string, 
       })),
     )
   }
-  return { tables, triggerTables, triggers }
+  return { tables, triggers }
 }
 
-function planTable(table: AnyTable, existing: ColumnInfo[] | undefined, applied: MigrationStep[], refused: MigrationStep[], ddl: string[]): void {
+function planTable(dialect: SchemaDialect, table: AnyTable, existing: ColumnInfo[] | undefined, applied: MigrationStep[], refused: MigrationStep[], ddl: string[]): void {
   if (existing === undefined) {
-    ddl.push(createTableSql(table), ...createIndexesSql(table))
+    ddl.push(dialect.createTableSql(table), ...dialect.createIndexesSql(table))
     applied.push({ kind: "create-table", table: table.$name })
     return
   }
@@ -139,15 +140,15 @@ function planTable(table: AnyTable, existing: ColumnInfo[] | undefined, applied:
     if (found === undefined) {
       const { nullable, hasDefault, defaultValue, unique, kind } = column.config
       if (kind === "id" || unique || (!nullable && (!hasDefault || defaultValue === null))) {
-        refused.push({ kind: "add-column", table: table.$name, column: name, reason: "SQLite cannot add a primary-key, UNIQUE, or NOT NULL column without a default to an existing table" })
+        refused.push({ kind: "add-column", table: table.$name, column: name, reason: dialect.addColumnLimit })
         continue
       }
-      ddl.push(`ALTER TABLE "${table.$name}" ADD COLUMN ${columnDefinition(name, column, true)}`)
+      ddl.push(dialect.addColumnSql(table, name, column))
       applied.push({ kind: "add-column", table: table.$name, column: name })
-    } else if (found.type.toUpperCase() !== SQL_TYPE_OF_KIND[column.config.kind]) {
-      refused.push({ kind: "change-column", table: table.$name, column: name, reason: `stored as ${found.type}, the schema wants ${SQL_TYPE_OF_KIND[column.config.kind] ?? "?"}; retyping needs a manual table rebuild` })
+    } else if (found.type.toUpperCase() !== dialect.sqlTypeOf(column.config.kind).toUpperCase()) {
+      refused.push({ kind: "change-column", table: table.$name, column: name, reason: `stored as ${found.type}, the schema wants ${dialect.sqlTypeOf(column.config.kind)}; retyping needs a manual table rebuild` })
     } else {
-      const differences = constraintDifferences(column, found)
+      const differences = constraintDifferences(dialect, column, found)
       if (differences.length > 0) {
         // The write path would follow the new rules while SQLite enforces the old ones.
         refused.push({ kind: "change-column", table: table.$name, column: name, reason: `${differences.join("; ")}; changing constraints needs a manual table rebuild` })
@@ -160,17 +161,18 @@ function planTable(table: AnyTable, existing: ColumnInfo[] | undefined, applied:
       refused.push({ kind: "drop-column", table: table.$name, column: c.name, reason: "dropping a column destroys data; drop it by hand once nothing needs it" })
     }
   }
-  ddl.push(...createIndexesSql(table))
+  ddl.push(...dialect.createIndexesSql(table))
 }
 
 /** How a stored column's constraints differ from the schema's column (empty when they agree). */
-function constraintDifferences(column: AnyColumn, stored: ColumnInfo): string[] {
+function constraintDifferences(dialect: SchemaDialect, column: AnyColumn, stored: ColumnInfo): string[] {
   const out: string[] = []
   const { kind, nullable, unique, ref } = column.config
   // The primary key is NOT NULL in plasma's DDL; SQLite reports it as declared.
   if (kind !== "id" && (stored.notnull === 1) !== !nullable) out.push(`stored ${stored.notnull === 1 ? "NOT NULL" : "nullable"}, the schema wants ${nullable ? "nullable" : "NOT NULL"}`)
-  const wantedDefault = defaultSql(column)
-  if ((stored.dflt_value ?? null) !== wantedDefault) out.push(`stored default ${stored.dflt_value ?? "none"}, the schema wants ${wantedDefault ?? "none"}`)
+  if (!dialect.defaultMatches(column, stored.dflt_value ?? null)) {
+    out.push(`stored default ${stored.dflt_value ?? "none"}, the schema wants ${defaultSql(column) ?? "none"}`)
+  }
   if (kind !== "id" && stored.unique !== unique) out.push(unique ? "the schema adds UNIQUE" : "the schema drops UNIQUE")
   const target = refTargetOf(column)
   const wanted = target === null || ref === null ? null : { table: target.table, onDelete: ON_DELETE[ref.onDelete] }
@@ -188,26 +190,28 @@ function constraintDifferences(column: AnyColumn, stored: ColumnInfo): string[] 
  * if (refused.length > 0) console.warn("manual migration needed", refused)
  */
 export async function runMigrations({ schema, executor }: SchemaOptions): Promise<MigrationReport> {
-  const { tables, triggerTables, triggers } = await introspect(executor)
+  const dialect = schemaDialectOf(executor.dialect)
+  const { tables, triggers } = await dialect.introspect(executor)
+  const triggerTables = new Set(triggers.map((t) => t.table))
   const applied: MigrationStep[] = []
   const refused: MigrationStep[] = []
-  const ddl: string[] = [...INTERNAL_TABLES_DDL]
-  for (const table of schema.tableList) planTable(table, tables.get(table.$name), applied, refused, ddl)
+  const ddl: string[] = [...dialect.internalTablesDdl]
+  for (const table of schema.tableList) planTable(dialect, table, tables.get(table.$name), applied, refused, ddl)
   const declared = new Set(schema.tableList.map((t) => t.$name))
   for (const name of triggerTables) {
     if (!declared.has(name)) refused.push({ kind: "drop-table", table: name, reason: "the table is no longer in the schema; plasma will not drop it: drop the table, or its _plasma_trg_ triggers, by hand" })
   }
   // Triggers are regenerated from scratch: their bodies list every column of the row.
-  ddl.push(...triggers.map((name) => `DROP TRIGGER IF EXISTS "${name.replaceAll('"', '""')}"`))
-  for (const table of schema.tableList) ddl.push(...createTriggersSql(table))
+  ddl.push(...triggers.flatMap(({ name, table }) => dialect.dropTriggerSql(name, table)))
+  for (const table of schema.tableList) ddl.push(...dialect.createTriggersSql(table))
   if (triggers.length > 0 || schema.tableList.length > 0) applied.push({ kind: "regenerate-triggers", table: "*" })
   // A plan with a refused step applies nothing: regenerating the triggers for a schema that
   // leaves out a column the table still has would silently drop it from the change log while
   // the old fingerprint stays in place (so nothing would ever regenerate them back).
   if (refused.length > 0) return { applied: [], refused }
-  const fingerprint = fingerprintOf(schema)
+  const fingerprint = fingerprintOf(schema, executor.dialect)
   const queries: SqlQuery[] = ddl.map((text) => ({ text, params: [] }))
-  queries.push({ text: "INSERT OR REPLACE INTO _plasma_meta (key, value) VALUES (?, ?)", params: [META_KEYS.schemaFingerprint, fingerprint] })
+  queries.push({ text: dialect.upsertMetaSql, params: [META_KEYS.schemaFingerprint, fingerprint] })
   await executor.batch(queries)
   markReady(executor, fingerprint)
   return { applied, refused }
@@ -226,7 +230,7 @@ function markReady(executor: SqlExecutor, fingerprint: string): void {
  * Throws `invalid-schema` when the database differs in ways that need a manual migration.
  */
 export async function ensureSchema({ schema, executor }: SchemaOptions): Promise<void> {
-  const fingerprint = fingerprintOf(schema)
+  const fingerprint = fingerprintOf(schema, executor.dialect)
   if (ready.get(executor)?.has(fingerprint) === true) return
   if ((await readFingerprint(executor)) === fingerprint) {
     markReady(executor, fingerprint)

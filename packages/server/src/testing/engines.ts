@@ -1,17 +1,25 @@
 /**
  * Engine factories for the server's tests. Every suite that touches a database runs once per
- * engine through {@link describeOnEngines}: better-sqlite3 in memory, and real D1 inside workerd.
+ * engine through {@link describeOnEngines}: better-sqlite3 in memory, real D1 inside workerd,
+ * and — for suites that opt in with `{ postgres: true }` — a real PostgreSQL server.
  *
  * D1 databases come from a Miniflare instance with a pool of bindings (`DB0`, `DB1`, …), so
  * each test gets a fresh, empty database without paying for a workerd start per test.
+ *
+ * Postgres databases are fresh schemas (`plasma_t_…`) on the server named by `PLASMA_PG_URL`,
+ * each reached through its own pool whose `search_path` is that schema. Without the variable,
+ * the Postgres runs skip with one message (start one: `bash scripts/postgres.sh start`); under
+ * `CI` a missing URL fails instead (`postgresTestUrl` throws), so CI never skips them. Suites
+ * opt in as they come to pass on Postgres (SPEC §15 wants all of them there).
  */
 import type { SqlExecutor } from "@plasma/executors"
 import { fromBetterSqlite3 } from "@plasma/executors/better-sqlite3"
 import { fromD1 } from "@plasma/executors/d1"
-import { createBetterSqlite3, type MiniflareD1Database } from "@plasma/executors/testing"
+import { fromPostgres } from "@plasma/executors/postgres"
+import { createBetterSqlite3, createPostgres, POSTGRES_SKIP_MESSAGE, postgresTestUrl, type MiniflareD1Database } from "@plasma/executors/testing"
 import { afterAll, afterEach, beforeAll, describe } from "vitest"
 
-export type EngineName = "better-sqlite3" | "d1"
+export type EngineName = "better-sqlite3" | "d1" | "postgres"
 
 /** One fresh database. */
 export interface TestDatabase {
@@ -101,11 +109,50 @@ const d1Engine: Engine = {
   },
 }
 
+/** Fresh schemas on the server named by `PLASMA_PG_URL` (see the module doc). */
+export const postgresEngine: Engine = {
+  name: "postgres",
+  async start() {
+    return {
+      async open() {
+        const fixture = await createPostgres()
+        return {
+          engine: "postgres",
+          executor: fixture.executor,
+          // A new pool, like a second isolate's: no shared connection, lock or schema cache.
+          newExecutor: () => fromPostgres(fixture.newPool()),
+          dispose: () => fixture.dispose(),
+        }
+      },
+      async stop() {},
+    }
+  },
+}
+
+/** The engines every suite runs on. */
 export const ENGINES: readonly Engine[] = [betterSqlite3Engine, d1Engine]
+
+let skipNoted = false
+
+/**
+ * The engines for one suite: {@link ENGINES}, plus Postgres when the suite opts in and a server
+ * is configured (under `CI` an unconfigured server throws: never a silent skip there).
+ */
+export function enginesFor(options: DescribeOnEnginesOptions = {}): readonly Engine[] {
+  if (options.postgres !== true) return ENGINES
+  if (postgresTestUrl() === null) {
+    if (!skipNoted) console.warn(POSTGRES_SKIP_MESSAGE)
+    skipNoted = true
+    return ENGINES
+  }
+  return [...ENGINES, postgresEngine]
+}
 
 export interface DescribeOnEnginesOptions {
   /** D1 databases one Miniflare instance serves before the pool starts another. Default 32. */
   readonly poolSize?: number
+  /** Also run on a real PostgreSQL server (`PLASMA_PG_URL`). */
+  readonly postgres?: boolean
 }
 
 /**
@@ -116,7 +163,7 @@ export interface DescribeOnEnginesOptions {
  * })
  */
 export function describeOnEngines(title: string, body: (open: () => Promise<TestDatabase>, engine: EngineName) => void, options: DescribeOnEnginesOptions = {}): void {
-  for (const engine of ENGINES) {
+  for (const engine of enginesFor(options)) {
     // D1 runs through Miniflare's Node proxy, whose flake (above) can fail the test it hits: one
     // retry on a fresh instance. better-sqlite3 gets none, so a flaky test of ours still shows.
     describe(`${title} [${engine.name}]`, { retry: engine.name === "d1" ? 1 : 0 }, () => {
