@@ -12,7 +12,8 @@
  * write takes `max(existing, new)` inside SQLite, so two compactions racing cannot lower one.
  */
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
-import { INTERNAL_TABLES_DDL, META_KEYS } from "../schema/internal-tables.js"
+import { META_KEYS } from "../schema/internal-tables.js"
+import { internalTablesDdlFor } from "../schema/schema-dialect.js"
 
 export { HEAD_VERSION_SQL, readHeadVersion } from "../schema/internal-tables.js"
 
@@ -21,7 +22,7 @@ const ready = new WeakSet<SqlExecutor>()
 /** Creates the internal tables if missing; once per executor. */
 export async function ensureInternalTables(executor: SqlExecutor): Promise<void> {
   if (ready.has(executor)) return
-  await executor.batch(INTERNAL_TABLES_DDL.map((text) => ({ text, params: [] })))
+  await executor.batch(internalTablesDdlFor(executor.dialect).map((text) => ({ text, params: [] })))
   ready.add(executor)
 }
 
@@ -29,7 +30,8 @@ export async function ensureInternalTables(executor: SqlExecutor): Promise<void>
 export const TOMBSTONE_FLOOR_KEY = "tombstone_floor"
 
 /** An SQL expression reading a floor from `_plasma_meta` (0 when unset); one parameter: the key. */
-export const FLOOR_SQL = "COALESCE((SELECT CAST(value AS INTEGER) FROM _plasma_meta WHERE key = ?), 0)"
+// BIGINT: SQLite gives it INTEGER affinity (64-bit); Postgres's INTEGER would be 32-bit.
+export const FLOOR_SQL = "COALESCE((SELECT CAST(value AS BIGINT) FROM _plasma_meta WHERE key = ?), 0)"
 
 /** The compaction floor: 0 when the log was never compacted. */
 export async function readCompactionFloor(executor: SqlExecutor): Promise<number> {
@@ -49,8 +51,9 @@ export async function readTombstoneFloor(executor: SqlExecutor): Promise<number>
 export function raiseFloorStatement(version: number, key: string = META_KEYS.compactionFloor): SqlQuery {
   return {
     text:
-      "INSERT INTO _plasma_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET " +
-      "value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+      // A CASE rather than SQLite's two-argument MAX (Postgres spells it GREATEST): one text for both.
+      "INSERT INTO _plasma_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CASE " +
+      "WHEN CAST(excluded.value AS BIGINT) > CAST(_plasma_meta.value AS BIGINT) THEN excluded.value ELSE _plasma_meta.value END",
     params: [key, String(version)],
   }
 }

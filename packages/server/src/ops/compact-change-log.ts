@@ -34,7 +34,8 @@
  * removes only deletes, which no later put depends on.
  */
 import { PlasmaError } from "@plasma/core"
-import type { SqlExecutor } from "@plasma/executors"
+import type { SqlDialect, SqlExecutor } from "@plasma/executors"
+import { jsonListSql } from "../dialect/json-list-sql.js"
 import { ensureInternalTables, raiseFloorStatement, readHeadVersion, TOMBSTONE_FLOOR_KEY } from "./change-log-meta.js"
 import { nextCompactionWindow } from "./compaction-plan.js"
 import { toRowVersion } from "./version-bound.js"
@@ -80,9 +81,15 @@ const KEEP_PAGE_SQL =
 const BATCH_END_SQL = "SELECT row_version AS v FROM _plasma_changes WHERE row_version > ? AND row_version <= ? ORDER BY row_version LIMIT 1 OFFSET ?"
 /** A batch of pruned tombstones: the deletes in a `row_version` range. */
 export const PRUNE_BATCH_SQL = "DELETE FROM _plasma_changes WHERE row_version > ? AND row_version <= ? AND op = 'del'"
-/** The batched delete. */
+/** The batched delete (SQLite's text; {@link compactBatchSql} gives each dialect's). */
 export const COMPACT_BATCH_SQL =
   "DELETE FROM _plasma_changes WHERE row_version > ? AND row_version <= ? AND row_version NOT IN (SELECT value FROM json_each(?))"
+
+/** The batched delete in `dialect`: params `[from, to, JSON array of kept versions]`. */
+export function compactBatchSql(dialect: SqlDialect): string {
+  if (dialect.name === "sqlite") return COMPACT_BATCH_SQL
+  return `DELETE FROM _plasma_changes WHERE row_version > ? AND row_version <= ? AND row_version NOT IN (${jsonListSql(dialect, "bigint")})`
+}
 
 /** An ascending list of numbers in a growable Float64Array (8 bytes per entry, no boxing). */
 class VersionList {
@@ -163,7 +170,7 @@ export async function compactChangeLog({ executor, safeUpToVersion, pruneTombsto
     const end = await executor.all<{ v: number }>({ text: BATCH_END_SQL, params: [from, bound, batchSize - 1] })
     const entriesEnd = end[0] === undefined ? bound : Number(end[0].v)
     const window = nextCompactionWindow(keep, keepIndex, entriesEnd, bound, MAX_KEEP_PER_BATCH)
-    const result = await executor.run({ text: COMPACT_BATCH_SQL, params: [from, window.to, JSON.stringify(window.keep)] })
+    const result = await executor.run({ text: compactBatchSql(executor.dialect), params: [from, window.to, JSON.stringify(window.keep)] })
     removed += result.changes
     from = window.to
     keepIndex = window.nextKeepIndex

@@ -6,7 +6,7 @@
 import { boolean, decodePullCookie, defineMutators, defineSchema, eq, id, int, text, table, type MutatorInput } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
 import { fromBetterSqlite3 } from "@plasma/executors/better-sqlite3"
-import { createMiniflareD1 } from "@plasma/executors/testing"
+import { createMiniflareD1, createPostgres } from "@plasma/executors/testing"
 import Database from "better-sqlite3"
 import fc from "fast-check"
 import { ensureSchema } from "../schema/migrations.js"
@@ -56,6 +56,25 @@ export async function openD1(): Promise<{ executor: SqlExecutor; env: { DB: Awai
   }
 }
 
+/** A fresh schema on the Postgres test server (`PLASMA_PG_URL`) with the guide's schema in place. */
+export async function openPostgres(): Promise<{ executor: SqlExecutor; wipe(): Promise<void>; dispose(): Promise<void> }> {
+  const fixture = await createPostgres()
+  await ensureSchema({ schema, executor: fixture.executor })
+  return {
+    executor: fixture.executor,
+    async wipe() {
+      // TRUNCATE … RESTART IDENTITY: versions start from 1 again, as in a fresh database.
+      await fixture.executor.batch(
+        [
+          "TRUNCATE todos, users, _plasma_changes, _plasma_client_mutations RESTART IDENTITY",
+          `DELETE FROM _plasma_meta WHERE key <> 'schema_fingerprint'`,
+        ].map((t) => ({ text: t, params: [] })),
+      )
+    },
+    dispose: () => fixture.dispose(),
+  }
+}
+
 /** One write of a random history. */
 export type HistoryOp =
   | { readonly kind: "put"; readonly table: "todos" | "users"; readonly id: string; readonly n: number }
@@ -78,8 +97,9 @@ export async function applyOp(executor: SqlExecutor, op: HistoryOp): Promise<voi
   if (op.table === "todos") {
     await executor.run({
       text:
-        "INSERT INTO todos (id, title, done, userId, updatedAt) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET " +
-        "title = excluded.title, done = excluded.done, userId = excluded.userId, updatedAt = excluded.updatedAt",
+        // Quoted: Postgres folds unquoted names to lower case (the columns are "userId", "updatedAt").
+        'INSERT INTO todos (id, title, done, "userId", "updatedAt") VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ' +
+        'title = excluded.title, done = excluded.done, "userId" = excluded."userId", "updatedAt" = excluded."updatedAt"',
       params: [row.id, row.title, row.done === true ? 1 : 0, row.userId, row.updatedAt],
     })
   } else {

@@ -3,7 +3,8 @@ import type { SqlExecutor } from "@plasma/executors"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { raiseFloorStatement } from "./change-log-meta.js"
-import { headVersion, historyArb, openD1, openSqlite, plain, runHistory, schema } from "./ops-fixtures.js"
+import { postgresTestUrl } from "@plasma/executors/testing"
+import { headVersion, historyArb, openD1, openPostgres, openSqlite, plain, runHistory, schema } from "./ops-fixtures.js"
 import { SNAPSHOT_PAGE_SQL, snapshotAsOf } from "./snapshot-as-of.js"
 
 describe("snapshotAsOf (better-sqlite3)", () => {
@@ -95,6 +96,26 @@ describe("snapshotAsOf property: equals the state recorded at every version", ()
           await checkEveryVersion(d1.executor, ops)
         }),
         { numRuns: 8 },
+      )
+    })
+  })
+
+  // Skips (with one message from postgresTestUrl's callers) when PLASMA_PG_URL is unset; never in CI.
+  describe.skipIf(postgresTestUrl() === null)("PostgreSQL", () => {
+    let pg: Awaited<ReturnType<typeof openPostgres>>
+    beforeAll(async () => {
+      pg = await openPostgres()
+    })
+    afterAll(async () => {
+      await pg.dispose()
+    })
+    it("as many runs as better-sqlite3 gets", { timeout: 180_000 }, async () => {
+      await fc.assert(
+        fc.asyncProperty(historyArb(30), async (ops) => {
+          await pg.wipe()
+          await checkEveryVersion(pg.executor, ops)
+        }),
+        { numRuns: 30 },
       )
     })
   })
