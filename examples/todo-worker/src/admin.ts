@@ -6,6 +6,8 @@
  *   counts per user, re-sent whenever `todos` changes, with backpressure; stops when the client
  *   goes away or stalls.
  * - `GET /admin/snapshot?version=N`: `snapshotAsOf` at version N ("time travel").
+ * - `GET /admin/diff?from=N` and `GET /admin/history?id=…`: "what changed since version N"
+ *   (`diffSnapshots`) and one todo's history (`rowHistory`), see admin-history.ts.
  * - `GET /admin/stats`: change-log size and bounds, `_plasma_meta`, blob rows, open streams and
  *   the last maintenance report (what the e2e tests and the page look at).
  * - `GET /admin/blob/<hash>`: whether the bytes are still in R2 (HEAD through the storage).
@@ -19,6 +21,7 @@ import { isPlasmaError } from "@plasma/core"
 import type { SqlExecutor } from "@plasma/executors"
 import { ensureSchema, snapshotAsOf } from "@plasma/server"
 import { createAdminEventStream } from "./admin-events.js"
+import { diffRoute, historyRoute } from "./admin-history.js"
 import { DEV_ADMIN_TOKEN, type Env } from "./env.js"
 import type { MaintenanceReport } from "./maintenance.js"
 import { schema } from "./schema.js"
@@ -98,6 +101,8 @@ export async function handleAdmin(request: Request, env: Env, executor: SqlExecu
   if (url.pathname === "/admin/events") return events(request, executor, state)
   if (url.pathname === "/admin/snapshot") return snapshot(url, executor)
   if (url.pathname === "/admin/stats") return stats(executor, state)
+  if (url.pathname === "/admin/diff") return diffRoute(url, executor)
+  if (url.pathname === "/admin/history") return historyRoute(url, executor)
   const blob = /^\/admin\/blob\/([^/]+)$/.exec(url.pathname)
   if (blob) {
     const hash = blob[1] ?? ""

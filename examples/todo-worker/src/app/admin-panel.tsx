@@ -1,8 +1,9 @@
 /**
- * The admin views: todo counts per user, live from `serverLiveSelect` over SSE, and time travel
- * through `snapshotAsOf`. Both bypass row auth on the server, hence the admin token.
+ * The admin views: todo counts per user, live from `serverLiveSelect` over SSE, time travel
+ * through `snapshotAsOf`, and the change history (`diffSnapshots`, `rowHistory`). Both bypass row auth on the server, hence the admin token.
  */
 import { useEffect, useState, type ReactNode } from "react"
+import { ChangeHistory } from "./change-history.js"
 import { readEventStream } from "./read-event-stream.js"
 import { TimeTravel } from "./time-travel.js"
 
@@ -79,6 +80,7 @@ export function AdminPanel(): ReactNode {
         </div>
       </section>
       <TimeTravel token={token} latest={latest} />
+      <ChangeHistory token={token} latest={latest} />
     </>
   )
 }
