@@ -73,7 +73,7 @@ async function main(): Promise<number> {
     const seconds = ((performance.now() - started) / 1000).toFixed(1)
     const t = report.totals
     console.log(
-      `[${mode}] seed ${report.seed}: ${report.runs} run(s) passed, ≤ ${options.steps} steps each; ${report.executions} executions, ${t.steps} steps, ${t.mutations} mutations, ${t.quiescentPoints} quiescent points, ${t.observations} live observations checked, ${t.poisoned} poisoned; faults ${JSON.stringify(t.faults)}; server ops ${JSON.stringify(t.serverOps)}; ${seconds} s`,
+      `[${mode}] seed ${report.seed}: ${report.runs} run(s) passed, ≤ ${options.steps} steps each; ${report.executions} executions, ${t.steps} steps, ${t.mutations} mutations, ${t.quiescentPoints} quiescent points, ${t.observations} live observations checked, ${t.poisoned} poisoned ${JSON.stringify(t.poisonReasons)}; faults ${JSON.stringify(t.faults)}; server ops ${JSON.stringify(t.serverOps)}; ${seconds} s`,
     )
     if (report.failure !== null) {
       failed = true

@@ -7,7 +7,8 @@
  *    (`createServerDb` with that user's ctx applies the tables' real `read` predicates).
  * 3. Exactly once: each counter equals the increments issued (by clients and server code), and
  *    every increment's and every insert's tag was committed in exactly one change entry.
- * 4. Poison: no poisoned row on the server or on any client.
+ * 4. Poison: no poisoned row on the server or on any client; mutators that cannot fail on the
+ *    server were never dropped.
  * 5. Blobs: every committed FileRef's bytes are in storage.
  * 6. History: `snapshotAsOf(v)` equals the recorded state at v for sampled v ≥ the floor, and the
  *    head among them.
@@ -16,6 +17,7 @@ import { createServerDb, snapshotAsOf } from "@plasma/server"
 import type { SimWorld } from "./sim-world.js"
 import { COUNTER_IDS, schema, TABLES, type TableName } from "./world-schema.js"
 
+const NEVER_POISON = ["addItem", "increment", "renameItem", "shareItem", "deleteItem"]
 const TABLE_NAMES = Object.keys(TABLES) as TableName[]
 
 export async function checkQuiescentState(world: SimWorld): Promise<string[]> {
@@ -54,6 +56,11 @@ export async function checkQuiescentState(world: SimWorld): Promise<string[]> {
   for (const [id, want] of expected) {
     const got = Number(rows.find((r) => r.id === id)?.value ?? 0)
     if (got !== want) problems.push(`counter ${id} is ${got} on the server, ${want} increments were issued`)
+  }
+  // Mutators that cannot fail on the server (fresh ids, own rows, no constraints) are never
+  // dropped: one that was is a second application refused by a constraint (exactly-once broke).
+  for (const [reason, n] of world.server.poisoned.reasons) {
+    if (NEVER_POISON.some((name) => reason.startsWith(`${name}:`))) problems.push(`${n} ${reason.split(":")[0] as string} mutation(s) dropped as poison (${reason}): applied twice, or refused wrongly`)
   }
   // 4 is covered by 2 (clients equal the server) and the poison check above.
   // 5

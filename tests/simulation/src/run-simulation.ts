@@ -55,7 +55,7 @@ export interface SimulationReport {
   readonly runs: number
   /** Every run, shrinking included (the totals add these up). */
   readonly executions: number
-  readonly totals: { steps: number; mutations: number; quiescentPoints: number; observations: number; poisoned: number; faults: Record<string, number>; serverOps: Record<string, number> }
+  readonly totals: { steps: number; mutations: number; quiescentPoints: number; observations: number; poisoned: number; poisonReasons: Record<string, number>; faults: Record<string, number>; serverOps: Record<string, number> }
   /** On failure: the shrunk steps and the message. */
   readonly failure: { readonly steps: SimAction[]; readonly message: string; readonly counterexamplePath: string | undefined } | null
 }
@@ -63,7 +63,7 @@ export interface SimulationReport {
 /** Many seeded runs; on a violation, fast-check shrinks the steps to a small reproduction. */
 export async function runSimulation(options: RunSimulationOptions): Promise<SimulationReport> {
   const seed = options.seed ?? (Date.now() ^ (process.pid << 8)) >>> 0
-  const totals = { steps: 0, mutations: 0, quiescentPoints: 0, observations: 0, poisoned: 0, faults: {} as Record<string, number>, serverOps: {} as Record<string, number> }
+  const totals = { steps: 0, mutations: 0, quiescentPoints: 0, observations: 0, poisoned: 0, poisonReasons: {} as Record<string, number>, faults: {} as Record<string, number>, serverOps: {} as Record<string, number> }
   let executions = 0
   const property = fc.asyncProperty(simRunArbitrary(options.steps), async (steps) => {
     const stats = await runStepsOnce(options.mode, steps, seed, options.log)
@@ -75,6 +75,7 @@ export async function runSimulation(options: RunSimulationOptions): Promise<Simu
       totals.observations += stats.observations
       totals.poisoned += stats.poisoned
       for (const [k, v] of Object.entries(stats.faults)) totals.faults[k] = (totals.faults[k] ?? 0) + v
+      for (const [k, v] of Object.entries(stats.poisonReasons)) totals.poisonReasons[k] = (totals.poisonReasons[k] ?? 0) + v
       for (const [k, v] of Object.entries(stats.serverOps)) totals.serverOps[k] = (totals.serverOps[k] ?? 0) + v
       if (executions % 10 === 0) options.log?.(`[${options.mode}] ${executions} runs so far, ${totals.steps} steps`)
     }

@@ -70,6 +70,11 @@ export class SimNetwork {
     }
   }
 
+  /** Forgets every held copy (they timed out: a day passed). */
+  dropHeld(): void {
+    this.#held.length = 0
+  }
+
   /** Delivers held copy `pick` (mod the count) to the server; its answer is dropped. */
   async deliverHeld(pick: number): Promise<boolean> {
     if (this.#held.length === 0) return false

@@ -10,7 +10,7 @@ import { blobRoutes, memoryStorage, type MemoryBlobStorage } from "@plasma/blobs
 import type { SqlExecutor } from "@plasma/executors"
 import { fromBetterSqlite3 } from "@plasma/executors/better-sqlite3"
 import { fromD1 } from "@plasma/executors/d1"
-import { createSyncHandler, type SyncAuthResult } from "@plasma/server"
+import { createSyncHandler, ensureSchema, type SyncAuthResult } from "@plasma/server"
 import { mutators, schema, type SimCtx } from "./world-schema.js"
 
 export type EngineMode = "sqlite" | "d1"
@@ -25,8 +25,8 @@ export interface SimServer {
   readonly executor: SqlExecutor
   readonly storage: MemoryBlobStorage
   readonly handler: (request: Request) => Promise<Response>
-  /** The handler's `onError` events of kind `mutation-error` (poison), counted. */
-  readonly poisoned: { count: number }
+  /** The handler's `onError` events of kind `mutation-error` (poison): the count, and how many per mutator and error code. */
+  readonly poisoned: { count: number; readonly reasons: Map<string, number> }
   close(): Promise<void>
 }
 
@@ -67,8 +67,11 @@ export async function disposeSimEngines(): Promise<void> {
 export async function startSimServer(mode: EngineMode): Promise<SimServer> {
   const sqlite = mode === "sqlite" ? new Database(":memory:") : null
   const executor = sqlite === null ? await nextD1() : fromBetterSqlite3(sqlite)
+  // A deployed app: its tables exist before any cron job runs (`gcOrphanedBlobs` requires
+  // `_plasma_blobs`, and on a database no request has touched yet it fails "no such table").
+  await ensureSchema({ schema, executor })
   const storage = memoryStorage()
-  const poisoned = { count: 0 }
+  const poisoned = { count: 0, reasons: new Map<string, number>() }
   const handler = createSyncHandler<typeof schema, SimCtx>({
     schema,
     mutators,
@@ -76,7 +79,11 @@ export async function startSimServer(mode: EngineMode): Promise<SimServer> {
     schemaVersion: SCHEMA_VERSION,
     blobs: blobRoutes({ storage, cache: null }),
     onError: (event) => {
-      if (event.kind === "mutation-error") poisoned.count++
+      if (event.kind !== "mutation-error") return
+      poisoned.count++
+      const code = (event.error as { code?: unknown } | null)?.code
+      const reason = `${event.mutation?.name ?? "?"}: ${typeof code === "string" ? code : event.error instanceof Error ? event.error.message.slice(0, 60) : "?"}`
+      poisoned.reasons.set(reason, (poisoned.reasons.get(reason) ?? 0) + 1)
     },
     auth: (request) => {
       const user = request.headers.get(USER_HEADER)

@@ -30,11 +30,12 @@ export class SimViolation extends Error {
 
 const GROUP_USERS = ["ann", "ann", "bob", "cy"] as const
 const MAX_OPEN_TABS = 8
+const ONE_DAY_MS = 24 * 60 * 60 * 1000
 /** Rounds of push-then-pull over every tab before a quiescent point gives up on draining. */
 const QUIESCE_ROUNDS = 6
 
 /** The optional op H2 adds to `@plasma/server`; used once it exists. */
-type PruneClients = (options: { executor: SimServer["executor"]; inactiveForMs: number }) => Promise<unknown>
+type PruneClients = (options: { executor: SimServer["executor"]; inactiveForMs: number; now: number }) => Promise<unknown>
 
 /** What a run did, for the summary. */
 export interface SimStats {
@@ -45,6 +46,8 @@ export interface SimStats {
   serverOps: Record<ServerOp, number>
   faults: Record<string, number>
   poisoned: number
+  /** Poisoned mutations by "mutator: error code". */
+  poisonReasons: Record<string, number>
 }
 
 let worldCounter = 0
@@ -79,6 +82,7 @@ export class SimWorld {
       serverOps: { compact: 0, compactPruneTombstones: 0, pruneClients: 0, gcOrphanedBlobs: 0, invokeIncrement: 0, invokeRename: 0 },
       faults: this.network.counts,
       poisoned: 0,
+      poisonReasons: {},
     }
   }
 
@@ -165,6 +169,7 @@ export class SimWorld {
     await this.server.close()
     this.stats.observations = this.checker.observations
     this.stats.poisoned = this.server.poisoned.count
+    this.stats.poisonReasons = Object.fromEntries(this.server.poisoned.reasons)
   }
 
   async #openTab(group: SimGroup): Promise<SimTab> {
@@ -232,7 +237,12 @@ export class SimWorld {
       // Pruning forgets clients' mutation ids; it is only safe for clients with nothing in
       // flight, so the operator's contract is honoured: prune at a quiescent point.
       await this.quiesce()
-      await pruneClients({ executor, inactiveForMs: 0 })
+      // A request still in flight a day later has long timed out: pruning forgets the mutation
+      // ids that made a late duplicate harmless, so a world that delivered one after it would
+      // break the operator's contract, not plasma's (prune-clients.ts).
+      this.network.dropHeld()
+      // Its window is at least a day: prune as if a day passed with everyone idle.
+      await pruneClients({ executor, inactiveForMs: ONE_DAY_MS, now: Date.now() + ONE_DAY_MS + 1000 })
     } else {
       const ctx: SimCtx = { userId: "system", system: true, server: true }
       const db = createServerDb({ schema, executor, ctx })
