@@ -54,7 +54,7 @@ describe.skipIf(executablePath === undefined && !inCi)("the React page in Chromi
     await browser?.close()
   })
 
-  it("two tabs of one user converge, see each other, share an image; another device gets it all through the server; admin and time travel render", async () => {
+  it("two tabs of one user converge, see each other, share an image; another device gets it all through the server; admin, time travel and change history render", async () => {
     const user = uniqueUser("erin").toLowerCase()
     const context = await browser.newContext({ viewport: { width: 1200, height: 820 } })
     // Another browser profile of the same user: its own client group, so everything it sees came
@@ -104,6 +104,17 @@ describe.skipIf(executablePath === undefined && !inCi)("the React page in Chromi
       await two.press("#title", "Enter")
       await expect.poll(() => countRow.locator("td").allTextContents(), { timeout: 10_000 }).toEqual([user, "3", "1"])
       await expect.poll(() => one.locator("#tt-table tbody tr", { hasText: user }).count(), { timeout: 10_000 }).toBe(3)
+      // Change history: "what changed since version 0" (diffSnapshots) lists the user's three todos;
+      // picking one opens its history (rowHistory): added, then ticked, each by a client's mutation.
+      await one.fill("#diff-from", "0")
+      await one.click("#diff-form button")
+      await expect.poll(() => one.locator("#diff-table tbody tr", { hasText: user }).count(), { timeout: 10_000 }).toBe(3)
+      await one.locator("#diff-table tbody tr", { hasText: "Buy oat milk" }).locator("button.link").click()
+      const historyRows = one.locator("#history-table tbody tr")
+      await expect.poll(() => historyRows.count(), { timeout: 10_000 }).toBe(2)
+      expect(await historyRows.nth(0).locator("td").nth(1).textContent()).toBe(`Buy oat milk ✓ (${user})`)
+      expect(await historyRows.nth(1).locator("td").nth(1).textContent()).toBe(`Buy oat milk (${user})`)
+      for (const row of await historyRows.all()) expect(await row.locator("td").nth(2).textContent()).toMatch(/… mutation \d+$/)
 
       await one.screenshot({ path: join(resultsDir, "two-tabs-one.png"), fullPage: true })
       await two.screenshot({ path: join(resultsDir, "two-tabs-two.png"), fullPage: true })
