@@ -21,7 +21,8 @@ const GOAL_P99_MS = 100
 const TOKEN = "bench-token-0123456789abcdef"
 const ROOM = "bench"
 const here = dirname(fileURLToPath(import.meta.url))
-const dist = join(here, "../../packages/coordinator/dist/index.js")
+// `POKE_FANOUT_DIST=/path/to/dist/index.js` bundles another build (to compare before/after a change).
+const dist = process.env["POKE_FANOUT_DIST"] ?? join(here, "../../packages/coordinator/dist/index.js")
 
 async function bundleWorker(): Promise<string> {
   const result = await build({

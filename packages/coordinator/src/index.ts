@@ -13,6 +13,7 @@ export {
   PRESENCE_MIN_INTERVAL_MS,
   PRESENCE_BYTES_PER_SECOND,
   PRESENCE_DIFF_MIN_BYTES,
+  PRESENCE_MAX_JOIN_DELAY_MS,
 } from "./room-limits.js"
 export { toRoomName, toRoomObjectName, MAX_ROOM_BYTES, HASHED_ROOM_PREFIX } from "./room-object-name.js"
 export { toPresenceDiff, applyPresenceDiff, type PresenceDiff } from "./presence-diff.js"

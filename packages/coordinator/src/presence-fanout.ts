@@ -23,6 +23,7 @@
 import { toPresenceEntries, type ConnectionManager } from "./connection-manager.js"
 import { toPresenceDiff } from "./presence-diff.js"
 import { utf8ByteLength, type ServerMessage } from "./protocol.js"
+import { PRESENCE_MAX_JOIN_DELAY_MS } from "./room-limits.js"
 import type { HibernatableWebSocket } from "./runtime-types.js"
 
 /** The pacing knobs {@link PresenceFanout} reads (a subset of `SyncCoordinatorOptions`). */
@@ -52,6 +53,7 @@ export class PresenceFanout {
   readonly #changed = new Set<string>()
   readonly #synced = new WeakSet<HibernatableWebSocket>()
   #nextFanoutAt = 0
+  #joinChargeCeiling = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerAt = 0
 
@@ -117,10 +119,15 @@ export class PresenceFanout {
     }
     if (fanout) this.#changed.clear()
     const cost = (bytes / this.#options.presenceBytesPerSecond) * 1000
-    if (fanout) this.#nextFanoutAt = now + Math.max(this.#options.presenceMinIntervalMs, cost)
-    // Join snapshots are charged too, so a reconnect storm delays the next fan-out rather than
-    // adding to it.
-    else this.#nextFanoutAt = Math.max(this.#nextFanoutAt, now) + cost
+    if (fanout) {
+      this.#nextFanoutAt = now + Math.max(this.#options.presenceMinIntervalMs, cost)
+      this.#joinChargeCeiling = this.#nextFanoutAt + PRESENCE_MAX_JOIN_DELAY_MS
+    } else {
+      // Join snapshots are charged too, so a reconnect storm delays the next fan-out rather than
+      // adding to it; up to a ceiling fixed at the last fan-out, so steady join churn cannot
+      // starve the others' updates.
+      this.#nextFanoutAt = Math.max(this.#nextFanoutAt, Math.min(Math.max(this.#nextFanoutAt, now) + cost, this.#joinChargeCeiling))
+    }
     if (this.#changed.size > 0) this.#wake(Math.max(now + this.#options.presenceCoalesceMs, this.#nextFanoutAt))
   }
 }

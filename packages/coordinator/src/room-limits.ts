@@ -37,3 +37,10 @@ export const PRESENCE_BYTES_PER_SECOND = 2 * 1024 * 1024
  * `{ type: "presence", entries }` frames, and a diff only pays once the room is big.
  */
 export const PRESENCE_DIFF_MIN_BYTES = 4096
+
+/**
+ * Joiners' first snapshots are charged to the presence budget, but they may push the room's next
+ * fan-out back by at most this much: steady join churn in a big room must not starve everyone
+ * else's updates.
+ */
+export const PRESENCE_MAX_JOIN_DELAY_MS = 1000
