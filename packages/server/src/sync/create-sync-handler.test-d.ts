@@ -79,3 +79,33 @@ describe("createSyncHandler keeps the app's Ctx", () => {
     })
   })
 })
+
+describe("userID and the poke option", () => {
+  it("lets auth return a userID, and gives poke's room the app's Ctx", () => {
+    const namespace = {
+      idFromName: (name: string) => ({ name }),
+      get: (_id: { name: string }) => ({ fetch: async (_input: string, _init?: RequestInit) => new Response("{}") }),
+    }
+    createSyncHandler({
+      schema,
+      mutators,
+      executor,
+      schemaVersion: "v1",
+      auth: async () => ({ ok: true as const, clientGroupID: "g", clientID: "c", ctx: { userId: "u", role: "user" as const }, userID: "u" }),
+      poke: {
+        namespace,
+        token: "secret",
+        room: (who) => {
+          expectTypeOf(who.ctx).toEqualTypeOf<{ userId: string; role: "user" }>()
+          return `user-${who.ctx.userId}`
+        },
+      },
+    })
+  })
+
+  it("refuses a userID that is not a string", () => {
+    // @ts-expect-error userID must be a string
+    const wrong: SyncAuthResult<TodoCtx> = { ok: true, clientGroupID: "g", clientID: "c", ctx: { userId: "u", role: "user" }, userID: 42 }
+    void wrong
+  })
+})

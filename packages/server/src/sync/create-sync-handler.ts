@@ -159,11 +159,11 @@ function routesOf<Ctx>(context: RouteContext<Ctx>, base: string): SyncRoute[] {
  *   schema, mutators, executor: fromD1(env.DB), schemaVersion: "todos-v1",
  *   auth: async (req) => {
  *     const user = await verify(req.headers.get("authorization"))
- *     return user ? { ok: true, clientGroupID: user.group, clientID: user.client, ctx: { userId: user.id } } : { ok: false, reason: "bad token" }
+ *     return user ? { ok: true, clientGroupID: user.group, clientID: user.client, ctx: { userId: user.id }, userID: user.id } : { ok: false, reason: "bad token" }
  *   },
  *   waitUntil: (p) => ctx.waitUntil(p),
  *   // ctx is typed as what auth returns: { userId: string }
- *   onPushed: ({ ctx }) => pokeCoordinator(env.COORDINATOR, { room: ctx.userId, token: env.PLASMA_COORDINATOR_TOKEN }),
+ *   poke: { namespace: env.COORDINATOR, token: env.PLASMA_COORDINATOR_TOKEN, room: ({ ctx }) => `user-${ctx.userId}` },
  * })
  * return handler(request)
  * ```
