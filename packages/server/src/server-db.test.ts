@@ -26,7 +26,7 @@ describeOnEngines("createServerDb", (open) => {
   it("applies the table's read predicate with the ctx given", async () => {
     const { executor } = await open()
     await ensureSchema({ schema, executor })
-    await executor.run({ text: "INSERT INTO secrets (id, ownerId, body) VALUES ('s1', 'a', 'x'), ('s2', 'b', 'y'), ('s3', 'a', 'z')", params: [] })
+    await executor.run({ text: "INSERT INTO secrets (id, \"ownerId\", body) VALUES ('s1', 'a', 'x'), ('s2', 'b', 'y'), ('s3', 'a', 'z')", params: [] })
     const asA = createServerDb({ schema, executor, ctx: { userId: "a" } })
     expect((await asA.select().from(secrets)).map((r) => r.id)).toEqual(["s1", "s3"])
     expect(await asA.select({ n: count() }).from(secrets)).toEqual([{ n: 2 }])
@@ -38,7 +38,7 @@ describeOnEngines("createServerDb", (open) => {
   it("refuses writes the write predicate denies with write-denied, writing nothing", async () => {
     const { executor } = await open()
     await ensureSchema({ schema, executor })
-    await executor.run({ text: "INSERT INTO secrets (id, ownerId, body) VALUES ('s1', 'a', 'x'), ('s2', 'b', 'y')", params: [] })
+    await executor.run({ text: "INSERT INTO secrets (id, \"ownerId\", body) VALUES ('s1', 'a', 'x'), ('s2', 'b', 'y')", params: [] })
     const asA = createServerDb({ schema, executor, ctx: { userId: "a" } })
     const before = await dumpAll(executor)
     const refused = async (run: PromiseLike<unknown>): Promise<void> => {
@@ -96,4 +96,4 @@ describeOnEngines("createServerDb", (open) => {
     expect(isPlasmaError(error, "constraint-violation"), String(error)).toBe(true)
     expect(await dumpAll(executor)).toEqual(before)
   })
-})
+}, { postgres: true })

@@ -32,6 +32,7 @@
 import { encodeCookie, PlasmaError, rowFromChangeJson, syncedTables, type AnySchema, type AnyTable, type AuthContext, type PatchOperation, type PullCookie, type PullResponse } from "@plasma/core"
 import type { SqlExecutor, SqlQuery } from "@plasma/executors"
 import { FLOOR_SQL, TOMBSTONE_FLOOR_KEY } from "../ops/change-log-meta.js"
+import { toDialectStatements } from "../dialect/postgres-statements.js"
 import { META_KEYS } from "../schema/internal-tables.js"
 import { visibleOperation, type PreviousEntry } from "./change-visibility.js"
 import { planPullStart, pullStartParams, pullStartSql } from "./pull-start.js"
@@ -240,7 +241,7 @@ export async function pullChanges<Ctx = AuthContext>(options: PullChangesOptions
     { text: POSITION_SQL, params: [clientGroupID, clientID, ...start, limit, ...start, options.now ?? Date.now()] },
   ]
   if (plan.hasGuarded) queries.push({ text: PREVIOUS_SQL, params: [...start, limit, plan.guarded] })
-  const [boundsResult, pageResult, clientsResult, , previousResult] = await executor.batch(queries)
+  const [boundsResult, pageResult, clientsResult, , previousResult] = await executor.batch(toDialectStatements(executor.dialect, queries))
   const bounds = boundsResult?.rows[0]
   const compactionFloor = Number(bounds?.floor ?? 0)
   const { from, resetting } = planPullStart(cookie, { head: Number(bounds?.head ?? 0), tombstoneFloor: Number(bounds?.tombstones ?? 0) })

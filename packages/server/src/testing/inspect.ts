@@ -49,7 +49,10 @@ export async function expectedBlobRefs(executor: SqlExecutor, columns: readonly 
   const out: string[] = []
   for (const [table, column] of columns) {
     const rows = await executor.all<{ id: string; hash: string }>({
-      text: `SELECT id, json_extract("${column}", '$.hash') AS hash FROM "${table}" WHERE "${column}" IS NOT NULL`,
+      text:
+        executor.dialect.name === "postgres"
+          ? `SELECT id, "${column}" ->> 'hash' AS hash FROM "${table}" WHERE "${column}" IS NOT NULL`
+          : `SELECT id, json_extract("${column}", '$.hash') AS hash FROM "${table}" WHERE "${column}" IS NOT NULL`,
       params: [],
     })
     for (const r of rows) out.push(`${r.hash}|${table}|${r.id}|${column}`)
@@ -62,8 +65,11 @@ const DUMPED_INTERNAL = ["_plasma_changes", "_plasma_client_mutations", "_plasma
 /** Every row of every fixture table and internal table, for before/after comparisons. */
 export async function dumpAll(executor: SqlExecutor, tables: readonly string[] = USER_TABLES): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {}
+  const postgres = executor.dialect.name === "postgres"
   for (const name of [...tables, ...DUMPED_INTERNAL]) {
-    out[name] = await executor.all({ text: `SELECT * FROM "${name}" ORDER BY rowid`, params: [] })
+    // Postgres has no rowid (ctid is a row's place, stable while nothing changes) and no origin table.
+    if (postgres && name === "_plasma_origin") continue
+    out[name] = await executor.all({ text: `SELECT * FROM "${name}" ORDER BY ${postgres ? "ctid" : "rowid"}`, params: [] })
   }
   return out
 }

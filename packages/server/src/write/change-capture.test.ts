@@ -77,11 +77,12 @@ describeOnEngines("change capture", (open) => {
     const { executor } = await open()
     await ensureSchema({ schema, executor })
     await executor.run({
-      text: "INSERT INTO kinds (id, t, i, r, big, flag, doc, bytes, doc2, maybe) VALUES ('k1', 'txt', 7, 1.5, 9007199254740993, 1, '{\"a\":[1,true]}', x'00ff10', ?, NULL)",
-      params: [JSON.stringify(pic)],
+      text: "INSERT INTO kinds (id, t, i, r, big, flag, doc, bytes, doc2, maybe) VALUES ('k1', 'txt', 7, 1.5, 9007199254740993, 1, '{\"a\":[1,true]}', ?, ?, NULL)",
+      // The blob is bound, not a literal: SQLite writes x'00ff10', Postgres '\\x00ff10'.
+      params: [new Uint8Array([0x00, 0xff, 0x10]), JSON.stringify(pic)],
     })
     await executor.run({ text: "INSERT INTO users (id, name) VALUES ('u1', 'Ann')", params: [] })
-    await executor.run({ text: "INSERT INTO todos (id, title, ownerId) VALUES ('t1', 'a', 'u1'), ('t2', 'b', 'u1')", params: [] })
+    await executor.run({ text: "INSERT INTO todos (id, title, \"ownerId\") VALUES ('t1', 'a', 'u1'), ('t2', 'b', 'u1')", params: [] })
     const v = await maxVersion(executor)
     await executor.run({ text: "UPDATE todos SET title = 'raw', done = 1", params: [] })
     await executor.run({ text: "DELETE FROM todos WHERE id = 't2'", params: [] })
@@ -97,7 +98,7 @@ describeOnEngines("change capture", (open) => {
     const { executor } = await open()
     await ensureSchema({ schema, executor })
     await executor.run({ text: "INSERT INTO users (id, name) VALUES ('u1', 'Ann')", params: [] })
-    await executor.run({ text: "INSERT INTO todos (id, title, ownerId) VALUES ('t1', 'a', 'u1')", params: [] })
+    await executor.run({ text: "INSERT INTO todos (id, title, \"ownerId\") VALUES ('t1', 'a', 'u1')", params: [] })
     const v = await maxVersion(executor)
     await executor.run({ text: "UPDATE todos SET id = 't9' WHERE id = 't1'", params: [] })
     const rows = await changeRows(executor, v)
@@ -123,4 +124,4 @@ describeOnEngines("change capture", (open) => {
     await applyOps(executor, "c1", [{ op: "update", table: "todos", id: "nope", set: { done: true } }])
     expect(await changeKeys(executor)).toEqual([])
   })
-})
+}, { postgres: true })

@@ -16,6 +16,7 @@
  */
 import { PlasmaError } from "@plasma/core"
 import { isExecutorError, isTransientExecutorError, type SqlExecutor, type SqlQuery } from "@plasma/executors"
+import { toDialectStatements } from "../dialect/postgres-statements.js"
 import { BLOB_GUARD, CONFLICT_GUARD } from "../schema/internal-tables.js"
 import type { ReadSet } from "./write-transaction.js"
 
@@ -102,7 +103,7 @@ export async function commitBatch(executor: SqlExecutor, guards: readonly (SqlQu
   try {
     // The write path counts rows itself (the overlay); exact per-statement counts would cost D1
     // one extra statement per write.
-    await executor.batch(queries, { changes: false })
+    await executor.batch(toDialectStatements(executor.dialect, queries, true), { changes: false })
     return { ok: true }
   } catch (error) {
     if (isExecutorError(error, "constraint-violation")) {

@@ -125,4 +125,4 @@ describeOnEngines("serializable mutators", (open) => {
       expect([...firsts].sort((a, b) => a - b)).toEqual(firsts)
     }
   })
-})
+}, { postgres: true })
