@@ -77,8 +77,10 @@ const CURSOR_KIND = "ds1"
  * One page over `tableCount` tables. Params: `[from, position, to, ...tables, to, limit]`.
  * Selects each touched row's newest entry at or below `to` (`c`) and its newest at or below
  * `from` (`b`, absent when the row did not exist yet), leaving out rows whose states are equal.
- * The unary `+` on `c.table_name` keeps SQLite off the row index for `c`: without statistics it
- * would walk every entry of the listed tables and sort them, instead of the primary-key range.
+ * Writing `c.table_name || ''` (not the bare column) keeps SQLite off the row index for `c`:
+ * without statistics it would walk every entry of the listed tables and sort them, instead of the
+ * primary-key range. (The unary `+` idiom does the same in SQLite but is no text operator in
+ * PostgreSQL.)
  */
 export function diffPageSql(tableCount: number): string {
   const list = Array.from({ length: tableCount }, () => "?").join(", ")
@@ -86,7 +88,7 @@ export function diffPageSql(tableCount: number): string {
     "SELECT c.row_version AS v, c.table_name AS t, c.row_id AS r, c.op AS op, c.value AS value, b.op AS before_op, b.value AS before_value " +
     "FROM _plasma_changes c LEFT JOIN _plasma_changes b ON b.row_version = (" +
     "SELECT MAX(x.row_version) FROM _plasma_changes x WHERE x.table_name = c.table_name AND x.row_id = c.row_id AND x.row_version <= ?) " +
-    `WHERE c.row_version > ? AND c.row_version <= ? AND +c.table_name IN (${list}) ` +
+    `WHERE c.row_version > ? AND c.row_version <= ? AND (c.table_name || '') IN (${list}) ` +
     "AND NOT EXISTS (SELECT 1 FROM _plasma_changes n WHERE n.table_name = c.table_name AND n.row_id = c.row_id AND n.row_version > c.row_version AND n.row_version <= ?) " +
     "AND NOT ((c.op = 'del' AND COALESCE(b.op, 'del') = 'del') OR (c.op = 'put' AND COALESCE(b.op, 'del') = 'put' AND c.value = b.value)) " +
     "ORDER BY c.row_version LIMIT ?"
