@@ -9,13 +9,14 @@
  *   the floor; paged equals unpaged.
  */
 import type { SqlExecutor } from "@plasma/executors"
+import { postgresTestUrl } from "@plasma/executors/testing"
 import fc from "fast-check"
-import { expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { describeOnEngines } from "../testing/engines.js"
 import { ensureSchema } from "../schema/migrations.js"
 import { compactChangeLog } from "./compact-change-log.js"
 import { diffSnapshots, type SnapshotDiff } from "./diff-snapshots.js"
-import { headVersion, historyArb, plain, readLog, runHistory, schema, type HistoryOp, type RecordedHistory, type TableState } from "./ops-fixtures.js"
+import { headVersion, historyArb, openPostgres, plain, readLog, runHistory, schema, type HistoryOp, type RecordedHistory, type TableState } from "./ops-fixtures.js"
 import { rowHistory, type RowHistoryEntry } from "./row-history.js"
 import { snapshotAsOf, type Snapshot } from "./snapshot-as-of.js"
 
@@ -173,6 +174,25 @@ describeOnEngines("rowHistory and diffSnapshots agree with snapshotAsOf over ran
         await checkScenario(executor, scenario)
       }),
       { numRuns: engine === "d1" ? 5 : 80 },
+    )
+  })
+})
+
+describe.skipIf(postgresTestUrl() === null)("rowHistory and diffSnapshots agree with snapshotAsOf [PostgreSQL]", () => {
+  let pg: Awaited<ReturnType<typeof openPostgres>>
+  beforeAll(async () => {
+    pg = await openPostgres()
+  })
+  afterAll(async () => {
+    await pg.dispose()
+  })
+  it("property", { timeout: 180_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarioArb(12), async (scenario) => {
+        await pg.wipe()
+        await checkScenario(pg.executor, scenario)
+      }),
+      { numRuns: 20 },
     )
   })
 })
