@@ -58,9 +58,14 @@ export async function createIdbStore(dbName: string, factory: IDBFactory): Promi
     },
     async replaceOutbox(remove, add) {
       const tx = db.transaction("outbox", "readwrite")
-      for (const key of remove) void tx.store.delete([key[0], key[1]])
-      for (const entry of add) void tx.store.put(entry)
+      const present = await Promise.all(remove.map((key) => tx.store.getKey([key[0], key[1]])))
+      const replace = present.every((key) => key !== undefined)
+      if (replace) {
+        for (const key of remove) void tx.store.delete([key[0], key[1]])
+        for (const entry of add) void tx.store.put(entry)
+      }
       await tx.done
+      return replace
     },
     async readOutbox() {
       return (await db.getAll("outbox")).sort(compareOutboxKeys)

@@ -48,8 +48,12 @@ export interface PullCommit {
 export interface LocalStore {
   load(): Promise<StoredState>
   addOutbox(entry: OutboxEntry): Promise<void>
-  /** Removes `remove` and adds `add` in one transaction (a clientID rotation). */
-  replaceOutbox(remove: readonly (readonly [string, number])[], add: readonly OutboxEntry[]): Promise<void>
+  /**
+   * Removes `remove` and adds `add` in one transaction (a clientID rotation), only if every entry
+   * of `remove` is still stored: a compare-and-set, so two tabs rotating the same entries cannot
+   * both re-queue them (they would be applied twice). Returns whether it wrote.
+   */
+  replaceOutbox(remove: readonly (readonly [string, number])[], add: readonly OutboxEntry[]): Promise<boolean>
   readOutbox(): Promise<OutboxEntry[]>
   /** Returns whether the base and cookie were written (see the compare-and-set above). */
   commitPull(commit: PullCommit): Promise<boolean>

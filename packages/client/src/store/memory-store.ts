@@ -20,8 +20,10 @@ export function createMemoryStore(): LocalStore {
       outbox.set(key(entry.clientID, entry.mutationID), entry)
     },
     async replaceOutbox(remove, add) {
+      if (!remove.every(([c, m]) => outbox.has(key(c, m)))) return false
       for (const [c, m] of remove) outbox.delete(key(c, m))
       for (const entry of add) outbox.set(key(entry.clientID, entry.mutationID), entry)
+      return true
     },
     async readOutbox() {
       return [...outbox.values()].sort(compareOutboxKeys)
