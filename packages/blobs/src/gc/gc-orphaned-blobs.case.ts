@@ -183,36 +183,64 @@ export function describeGc(name: string, factory: () => Promise<GcSubject>): voi
         expect(await subject.storedHashes()).toEqual([blob.ref.hash])
       })
 
-      it("a PUT that checked before the claim and records after the run restores the bytes the run deleted", async () => {
-        const blob = await makeBlob("slow upload")
-        const routes = blobRoutes({ storage, cache: null })
-        expect((await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash))).status).toBe(200)
-        await age(blob.ref.hash, 2 * GRACE)
-        // A second PUT is parked after its bytes are stored (storage.put) while a whole run completes.
+      /** A storage whose chosen method parks (after doing its work) until released. */
+      function parking(method: "head" | "commit") {
         let release!: () => void
         const parked = new Promise<void>((resolve) => (release = resolve))
-        let reachedPut!: () => void
-        const atPut = new Promise<void>((resolve) => (reachedPut = resolve))
-        const slowStorage: BlobStorage = {
-          ...storage,
-          head: (h) => storage.head(h),
+        let reached!: () => void
+        const atPark = new Promise<void>((resolve) => (reached = resolve))
+        let once = true
+        const park = async () => {
+          if (!once) return
+          once = false
+          reached()
+          await parked
+        }
+        const wrapped: BlobStorage = {
+          put: (h, b, m) => storage.put(h, b, m),
           get: (h) => storage.get(h),
           delete: (h) => storage.delete(h),
-          put: async (h, b, m) => {
-            await storage.put(h, b, m)
-            reachedPut()
-            await parked
+          head: async (h) => {
+            const found = await storage.head(h)
+            if (method === "head") await park()
+            return found
+          },
+          stage: async (h, body, m) => {
+            const staged = await storage.stage(h, body, m)
+            return method === "commit" ? { ...staged, size: staged.size, commit: async () => (await staged.commit(), await park()) } : staged
           },
         }
-        const slow = blobRoutes({ storage: slowStorage, cache: null }).handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash))
-        await atPut
-        expect(await gc()).toEqual({ deleted: 1, remaining: 0 })
-        expect(await subject.storedHashes()).toEqual([])
-        release()
-        expect((await slow).status).toBe(200)
+        return { storage: wrapped, atPark, release }
+      }
+
+      it("a PUT publishing its bytes restarts the orphan clock first: a run starting meanwhile leaves the hash alone", async () => {
+        const blob = await makeBlob("slow upload")
+        await upload("slow upload")
+        await storage.delete(blob.ref.hash) // so the next PUT stages and commits rather than only hashing
+        const slow = parking("commit")
+        const pending = blobRoutes({ storage: slow.storage, cache: null }).handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash))
+        await slow.atPark
+        expect(await gc()).toEqual({ deleted: 0, remaining: 0 })
+        slow.release()
+        expect((await pending).status).toBe(200)
         expect(await subject.storedHashes()).toEqual([blob.ref.hash])
-        const pushed = await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })
-        expect(pushed.dropped).toEqual([])
+        expect((await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })).dropped).toEqual([])
+      })
+
+      it("a PUT that found the bytes stored, when a whole run collects them before it records, answers 503 and records nothing; its retry stores them", async () => {
+        const blob = await makeBlob("vanishing")
+        await upload("vanishing")
+        const slow = parking("head")
+        const pending = blobRoutes({ storage: slow.storage, cache: null }).handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash))
+        await slow.atPark
+        expect(await gc()).toEqual({ deleted: 1, remaining: 0 })
+        slow.release()
+        expect((await pending).status).toBe(503)
+        expect(await blobRows(executor)).toEqual(new Map())
+        const retry = await blobRoutes({ storage, cache: null }).handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash))
+        expect(retry.status).toBe(200)
+        expect((await createPusher(executor)("createTodo", { id: "t1", ownerId: "alice", attachment: blob.ref })).dropped).toEqual([])
+        expect(await subject.storedHashes()).toEqual([blob.ref.hash])
       })
     })
 

@@ -12,6 +12,7 @@ import type { BlobErrorKind, BlobMetric, BlobRequestContext, SyncBlobHandler } f
 import { errorResponse, toPlasmaError } from "./blob-response.js"
 import { getBlob, MissingBytesError, type BlobCache } from "./get-blob.js"
 import { putBlob, RetryLaterError } from "./put-blob.js"
+import { checkUploadQuota, DEFAULT_UPLOAD_QUOTA, type UploadQuota } from "./upload-quota.js"
 
 /** Options of {@link blobRoutes}. */
 export interface BlobRoutesOptions {
@@ -30,6 +31,13 @@ export interface BlobRoutesOptions {
    * it (Workers), else none. `null` switches caching off.
    */
   readonly cache?: BlobCache | null
+  /**
+   * Per-principal upload quota (principal: the auth `userID`, else `"group:" + clientGroupID`):
+   * bytes and distinct blobs per rolling window. Default {@link DEFAULT_UPLOAD_QUOTA} (1 GiB and
+   * 10,000 blobs per 24 h); `null` switches it off. Over it, PUT answers 413 with
+   * `reason: "upload-quota"` and the numbers.
+   */
+  readonly uploadQuota?: UploadQuota | null
 }
 
 /** Default `Cache-Control` of blob downloads. */
@@ -60,6 +68,7 @@ export function blobRoutes(options: BlobRoutesOptions): SyncBlobHandler {
     defaultMaxSize: options.defaultMaxSize ?? DEFAULT_MAX_UPLOAD_SIZE,
     retryAfterSeconds: options.retryAfterSeconds ?? 5,
     cache: options.cache === undefined ? defaultCache() : options.cache,
+    uploadQuota: checkUploadQuota(options.uploadQuota === undefined ? DEFAULT_UPLOAD_QUOTA : options.uploadQuota),
   }
 
   return {

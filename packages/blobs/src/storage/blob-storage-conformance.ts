@@ -231,6 +231,94 @@ export function describeBlobStorageConformance(name: string, factory: () => Prom
       expect((await readAll(hash))?.bytes).toEqual(bytes)
     })
 
+    describe("stage streams a body that only commit publishes", () => {
+      /** A stream of `bytes` in `chunkSize` pieces, produced on demand. */
+      function streamOf(bytes: Uint8Array, chunkSize = 65_536): ReadableStream<Uint8Array> {
+        let at = 0
+        return new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (at >= bytes.byteLength) return controller.close()
+            controller.enqueue(bytes.slice(at, at + chunkSize))
+            at += chunkSize
+          },
+        })
+      }
+
+      it("stage then commit stores the bytes; before commit nothing is visible", async () => {
+        const bytes = unique(oneMebibyte)
+        const hash = await sha256Hex(bytes)
+        const before = await fixture.countObjects()
+        const staged = await storage.stage(hash, streamOf(bytes, 4_099), "image/png")
+        expect(staged.size).toBe(bytes.byteLength)
+        expect(await storage.head(hash)).toBeNull()
+        expect(await storage.get(hash)).toBeNull()
+        await staged.commit()
+        const blob = await readAll(hash)
+        expect(blob?.size).toBe(bytes.byteLength)
+        expect(blob?.mime).toBe("image/png")
+        expectSameBytes(blob?.bytes, bytes)
+        expect(await fixture.countObjects()).toBe(before + 1)
+      })
+
+      it("a body larger than an R2 part (11 MiB) round-trips", async () => {
+        const bytes = unique(Uint8Array.from({ length: 11 * 1024 * 1024 }, (_, i) => (i * 17 + (i >> 12)) & 0xff))
+        const hash = await sha256Hex(bytes)
+        const staged = await storage.stage(hash, streamOf(bytes), "application/x-big")
+        await staged.commit()
+        const blob = await readAll(hash)
+        expect(blob?.size).toBe(bytes.byteLength)
+        expectSameBytes(blob?.bytes, bytes)
+        await storage.delete(hash)
+      })
+
+      it("an empty body stages and commits an empty blob", async () => {
+        const hash = await sha256Hex(new Uint8Array(0))
+        await storage.delete(hash)
+        const staged = await storage.stage(hash, streamOf(new Uint8Array(0)), "text/plain")
+        expect(staged.size).toBe(0)
+        await staged.commit()
+        expect(await storage.head(hash)).toEqual({ size: 0, mime: "text/plain" })
+        await storage.delete(hash)
+      })
+
+      it("discard leaves nothing anywhere", async () => {
+        const bytes = unique(oneMebibyte)
+        const hash = await sha256Hex(bytes)
+        const before = await fixture.countObjects()
+        const staged = await storage.stage(hash, streamOf(bytes), "text/plain")
+        await staged.discard()
+        await staged.discard()
+        expect(await storage.head(hash)).toBeNull()
+        expect(await fixture.countObjects()).toBe(before)
+      })
+
+      it("a body that fails midway rejects and leaves nothing anywhere", async () => {
+        const hash = await sha256Hex(unique(Uint8Array.of(1)))
+        const before = await fixture.countObjects()
+        let sent = 0
+        const failing = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent++ === 3) return controller.error(new Error("client went away"))
+            controller.enqueue(new Uint8Array(100_000).fill(sent))
+          },
+        })
+        await expect(storage.stage(hash, failing, "text/plain")).rejects.toBeDefined()
+        expect(await storage.head(hash)).toBeNull()
+        expect(await fixture.countObjects()).toBe(before)
+      })
+
+      it("committing a hash stored meanwhile keeps the stored blob and its first mime", async () => {
+        const bytes = unique(new TextEncoder().encode("raced"))
+        const hash = await sha256Hex(bytes)
+        const before = await fixture.countObjects()
+        const staged = await storage.stage(hash, streamOf(bytes), "text/second")
+        await storage.put(hash, bytes, "text/first")
+        await staged.commit()
+        expect(await readAll(hash)).toEqual({ size: bytes.byteLength, mime: "text/first", bytes })
+        expect(await fixture.countObjects()).toBe(before + 1)
+      })
+    })
+
     describe("rejects malformed hashes with invalid-hash and touches nothing", () => {
       it.each(INVALID_HASHES)("%s", async (_label, hash) => {
         const bytes = unique(Uint8Array.of(0xbb))
@@ -240,6 +328,7 @@ export function describeBlobStorageConformance(name: string, factory: () => Prom
           ["get", () => storage.get(hash)],
           ["head", () => storage.head(hash)],
           ["delete", () => storage.delete(hash)],
+          ["stage", () => storage.stage(hash, new Response(bytes).body as ReadableStream<Uint8Array>, "text/plain")],
         ]
         for (const [operation, call] of calls) {
           const error = await call().then(

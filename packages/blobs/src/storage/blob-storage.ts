@@ -23,6 +23,23 @@ export interface BlobObject extends BlobMetadata {
   readonly body: ReadableStream<Uint8Array>
 }
 
+/**
+ * Bytes written by {@link BlobStorage.stage} to a place of their own, invisible under their hash
+ * until {@link StagedBlob.commit}. This is how an upload streams to storage while it is hashed:
+ * only bytes whose hash checked out are ever published, and a mismatch leaves nothing behind.
+ */
+export interface StagedBlob {
+  /** Bytes staged. */
+  readonly size: number
+  /**
+   * Publishes the bytes under their hash. When the hash is stored already, the staged copy is
+   * dropped and the stored one (with its first MIME type) stays. Call once, or `discard`.
+   */
+  commit(): Promise<void>
+  /** Removes the staged bytes; nothing becomes visible. Safe to call more than once. */
+  discard(): Promise<void>
+}
+
 /** Where blob bytes live: R2 in a Worker, memory in tests, the filesystem under Node. */
 export interface BlobStorage {
   /**
@@ -34,6 +51,14 @@ export interface BlobStorage {
    * independent of the array.
    */
   put(hash: string, bytes: Uint8Array, mime: string): Promise<void>
+  /**
+   * Streams `body` to a staging place, reading it to its end, and returns the staged blob; the
+   * bytes become visible under `hash` only on `commit()`. Memory stays bounded by the adapter
+   * (a chunk, or R2's part size), never by the body. If `body` errors (the caller's limit, a
+   * client gone), whatever was staged is removed and the promise rejects. The adapter does not
+   * hash: the caller hashes the bytes as they pass and commits only on a match.
+   */
+  stage(hash: string, body: ReadableStream<Uint8Array>, mime: string): Promise<StagedBlob>
   /** The blob with its bytes, or `null` when nothing is stored under `hash`. */
   get(hash: string): Promise<BlobObject | null>
   /** Size and MIME type without the bytes, or `null` when nothing is stored under `hash`. */

@@ -11,6 +11,9 @@
  * served by other tools. The blob file is what makes a blob exist; the sidecar only adds a MIME
  * type, and a blob without one reads as `application/octet-stream`.
  *
+ * `stage` streams an upload into such a temporary file (one chunk in memory at a time) and
+ * `commit` renames it into place, so an upload whose hash does not check out never appears.
+ *
  * Crash safety: each file is written to a temporary `.<name>.<uuid>.tmp` in the same folder,
  * fsynced, then renamed over its final name (a rename within one folder is atomic on POSIX), so
  * a crash never leaves a half-written blob under its final name. `put` writes the sidecar before
@@ -26,8 +29,9 @@ import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from "node:f
 import { basename, dirname, join, resolve } from "node:path"
 import { Readable } from "node:stream"
 import { assertBlobHash } from "../hash.js"
-import { DEFAULT_BLOB_MIME, type BlobMetadata, type BlobObject, type BlobStorage } from "./blob-storage.js"
+import { DEFAULT_BLOB_MIME, type BlobMetadata, type BlobObject, type BlobStorage, type StagedBlob } from "./blob-storage.js"
 import { BlobStorageError, toStorageFailed } from "./blob-storage-error.js"
+import { readChunks } from "./read-chunks.js"
 
 /** Options for {@link fsStorage}. */
 export interface FsStorageOptions {
@@ -73,6 +77,48 @@ export function fsStorage(options: FsStorageOptions): BlobStorage {
         await syncDirectory(dirname(paths.blob))
       } catch (error) {
         throw toStorageFailed("put", hash, error)
+      }
+    },
+
+    async stage(hash, body, mime): Promise<StagedBlob> {
+      const paths = pathsOf(hash)
+      const temporary = temporaryOf(paths.blob)
+      let size: number
+      try {
+        await mkdir(dirname(paths.blob), { recursive: true })
+        const handle = await open(temporary, "wx")
+        try {
+          size = await readChunks(body, async (chunk) => {
+            await handle.write(chunk)
+          })
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+      } catch (error) {
+        await rm(temporary, { force: true }).catch(() => undefined)
+        throw toStorageFailed("stage", hash, error)
+      }
+      let settled = false
+      return {
+        size,
+        async commit() {
+          if (settled) throw new BlobStorageError("storage-failed", `fsStorage: blob ${hash} was already committed or discarded`)
+          settled = true
+          try {
+            if ((await statOrNull(paths.blob)) !== null) return await rm(temporary, { force: true })
+            await writeAtomically(paths.sidecar, JSON.stringify({ mime }))
+            await rename(temporary, paths.blob)
+            await syncDirectory(dirname(paths.blob))
+          } catch (error) {
+            await rm(temporary, { force: true }).catch(() => undefined)
+            throw toStorageFailed("commit", hash, error)
+          }
+        },
+        async discard() {
+          settled = true
+          await rm(temporary, { force: true }).catch(() => undefined)
+        },
       }
     },
 
@@ -123,8 +169,12 @@ export function fsStorage(options: FsStorageOptions): BlobStorage {
   }
 }
 
+function temporaryOf(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`)
+}
+
 async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`)
+  const temporary = temporaryOf(path)
   try {
     const handle = await open(temporary, "wx")
     try {

@@ -28,10 +28,24 @@ export interface R2PutOptionsLike {
   readonly httpMetadata?: { readonly contentType?: string }
 }
 
+/** What `R2MultipartUpload.uploadPart` returns; handed back to `complete`. */
+export interface R2UploadedPartLike {
+  readonly partNumber: number
+  readonly etag: string
+}
+
+/** The methods of `R2MultipartUpload` that `r2Storage` calls to stream an upload. */
+export interface R2MultipartUploadLike {
+  uploadPart(partNumber: number, value: Uint8Array): Promise<R2UploadedPartLike>
+  complete(parts: R2UploadedPartLike[]): Promise<unknown>
+  abort(): Promise<void>
+}
+
 /** The methods of `R2Bucket` that `r2Storage` calls. */
 export interface R2BucketLike {
   head(key: string): Promise<R2ObjectLike | null>
   get(key: string): Promise<R2ObjectBodyLike | null>
   put(key: string, value: Uint8Array, options?: R2PutOptionsLike): Promise<unknown>
   delete(key: string): Promise<void>
+  createMultipartUpload(key: string, options?: R2PutOptionsLike): Promise<R2MultipartUploadLike>
 }

@@ -86,6 +86,7 @@ describe("r2Storage error wrapping", () => {
     get: () => Promise.reject(cause),
     put: () => Promise.reject(cause),
     delete: () => Promise.reject(cause),
+    createMultipartUpload: () => Promise.reject(cause),
   }
   const hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
   const storage = r2Storage({ bucket: failing })
@@ -95,6 +96,7 @@ describe("r2Storage error wrapping", () => {
     ["get", () => storage.get(hash)],
     ["head", () => storage.head(hash)],
     ["delete", () => storage.delete(hash)],
+    ["stage", () => storage.stage(hash, new Response(new Uint8Array(9 * 1024 * 1024)).body as ReadableStream<Uint8Array>, "text/plain")],
   ] as const)("%s wraps a bucket failure as storage-failed with the cause", async (operation, call) => {
     const error = await call().catch((thrown: unknown) => thrown)
     expect(error).toBeInstanceOf(BlobStorageError)

@@ -14,6 +14,7 @@ export function failingDeletes(inner: BlobStorage): FailingStorage {
   let failAt: number | null = null
   return {
     put: (hash, bytes, mime) => inner.put(hash, bytes, mime),
+    stage: (hash, body, mime) => inner.stage(hash, body, mime),
     get: (hash) => inner.get(hash),
     head: (hash) => inner.head(hash),
     async delete(hash) {
