@@ -93,4 +93,4 @@ describeOnEngines("client group ownership", (open) => {
       expect(await sql(db.executor, `SELECT id FROM docs WHERE id LIKE '%-${round}'`)).toEqual([{ id: `${owner[0]}-${round}` }])
     }
   })
-})
+}, { postgres: true })

@@ -106,7 +106,7 @@ describeOnEngines("bad input", (open) => {
     const after = await dumpAll(executor)
     expect({ ...after, _plasma_client_mutations: [] }).toEqual({ ...before, _plasma_client_mutations: [] })
   })
-})
+}, { postgres: true })
 
 describe("defineSchema refuses bad names", () => {
   const expectSchemaError = (fn: () => unknown, mentions: readonly string[]): void => {

@@ -61,7 +61,7 @@ describeOnEngines("blob refs", (open) => {
     await applyOps(executor, "c1", [{ op: "delete", table: "users", id: "u2" }])
     await expectRefsMatch(executor)
     // Raw SQL, including an id change and a file change in one statement.
-    await executor.run({ text: "INSERT INTO todos (id, title, ownerId, attachment) VALUES ('t7', 'raw', 'u1', ?)", params: [JSON.stringify(C)] })
+    await executor.run({ text: "INSERT INTO todos (id, title, \"ownerId\", attachment) VALUES ('t7', 'raw', 'u1', ?)", params: [JSON.stringify(C)] })
     await expectRefsMatch(executor)
     await executor.run({ text: "UPDATE todos SET id = 't8', attachment = ? WHERE id = 't7'", params: [JSON.stringify(A)] })
     await expectRefsMatch(executor)
@@ -89,7 +89,7 @@ describeOnEngines("blob refs", (open) => {
     expect(marks[A.hash]).toBeGreaterThanOrEqual(before - 1000)
     expect(marks[B.hash]).toBeNull()
     // A comes back through raw SQL: cleared again; B's last ref is deleted by a cascade.
-    await executor.run({ text: "INSERT INTO todos (id, title, ownerId, attachment) VALUES ('t3', 'raw', 'u2', ?)", params: [JSON.stringify(A)] })
+    await executor.run({ text: "INSERT INTO todos (id, title, \"ownerId\", attachment) VALUES ('t3', 'raw', 'u2', ?)", params: [JSON.stringify(A)] })
     await applyOps(executor, "c1", [{ op: "delete", table: "users", id: "u1" }])
     const after = await orphanMarks(executor)
     expect(after[A.hash]).toBeNull()
@@ -133,4 +133,4 @@ describeOnEngines("blob refs", (open) => {
     expect(isPlasmaError(error, "blob-invalid")).toBe(true)
     expect(await dumpAll(executor)).toEqual(before)
   })
-})
+}, { postgres: true })

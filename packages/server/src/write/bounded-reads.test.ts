@@ -91,4 +91,4 @@ describeOnEngines("bounded reads", (open) => {
     expect(executor.rows).toBeLessThan(TOTAL / 4)
     expect(executor.rows).toBeGreaterThanOrEqual(5)
   })
-})
+}, { postgres: true })

@@ -53,4 +53,4 @@ describeOnEngines("read set", (open) => {
     expect(outcome).toMatchObject({ ok: false, reason: "conflict" })
     expect(await executor.all({ text: "SELECT value FROM counters WHERE id = 'x'", params: [] })).toEqual([{ value: 5 }])
   })
-})
+}, { postgres: true })

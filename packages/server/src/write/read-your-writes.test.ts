@@ -21,10 +21,10 @@ async function seed(executor: SqlExecutor): Promise<void> {
   await ensureSchema({ schema, executor })
   await executor.batch([
     { text: "INSERT INTO users (id, name) VALUES ('u1', 'Ann'), ('u2', 'Bob')", params: [] },
-    { text: "INSERT INTO todos (id, title, ownerId, updatedAt) VALUES ('t1', 'a', 'u1', 10), ('t2', 'b', 'u1', 20), ('t3', 'c', 'u2', 30)", params: [] },
-    { text: "INSERT INTO comments (id, body, todoId) VALUES ('c1', 'x', 't1'), ('c2', 'y', 't3')", params: [] },
-    { text: "INSERT INTO replies (id, body, commentId) VALUES ('r1', 'x', 'c1')", params: [] },
-    { text: "INSERT INTO labels (id, name, todoId) VALUES ('l1', 'x', 't1'), ('l2', 'y', 't3')", params: [] },
+    { text: "INSERT INTO todos (id, title, \"ownerId\", \"updatedAt\") VALUES ('t1', 'a', 'u1', 10), ('t2', 'b', 'u1', 20), ('t3', 'c', 'u2', 30)", params: [] },
+    { text: "INSERT INTO comments (id, body, \"todoId\") VALUES ('c1', 'x', 't1'), ('c2', 'y', 't3')", params: [] },
+    { text: "INSERT INTO replies (id, body, \"commentId\") VALUES ('r1', 'x', 'c1')", params: [] },
+    { text: "INSERT INTO labels (id, name, \"todoId\") VALUES ('l1', 'x', 't1'), ('l2', 'y', 't3')", params: [] },
   ])
 }
 
@@ -53,7 +53,7 @@ describeOnEngines("read your writes inside a mutator", (open) => {
       await db.update(todos).set({ updatedAt: 99 }).where(eq(todos.done, true))
       expect((await db.select().from(todos).where(gt(todos.updatedAt, 50))).map((r) => [r.id, r.title])).toEqual([["t1", "A!"]])
     })
-    expect(await executor.all({ text: "SELECT title, done, updatedAt FROM todos WHERE id = 't1'", params: [] })).toEqual([{ title: "A!", done: 1, updatedAt: 99 }])
+    expect(await executor.all({ text: "SELECT title, done, \"updatedAt\" FROM todos WHERE id = 't1'", params: [] })).toEqual([{ title: "A!", done: 1, updatedAt: 99 }])
   })
 
   it("delete then select does not see the row", async () => {
@@ -128,7 +128,7 @@ describeOnEngines("read your writes inside a mutator", (open) => {
       expect((await db.select().from(labels).where(isNull(labels.todoId))).map((r) => r.id)).toEqual(["l1"])
       expect(await db.select({ n: count() }).from(comments).innerJoin(todos, eq(comments.todoId, todos.id))).toEqual([{ n: 1 }])
     })
-    expect(await executor.all({ text: "SELECT (SELECT COUNT(*) FROM todos) AS t, (SELECT COUNT(*) FROM replies) AS r, (SELECT todoId FROM labels WHERE id = 'l1') AS l", params: [] })).toEqual([{ t: 1, r: 0, l: null }])
+    expect(await executor.all({ text: "SELECT (SELECT COUNT(*) FROM todos) AS t, (SELECT COUNT(*) FROM replies) AS r, (SELECT \"todoId\" FROM labels WHERE id = 'l1') AS l", params: [] })).toEqual([{ t: 1, r: 0, l: null }])
   })
 
   it("limit and offset are applied after merging database and overlay rows", async () => {
@@ -141,7 +141,7 @@ describeOnEngines("read your writes inside a mutator", (open) => {
       expect((await db.select().from(counters).orderBy(counters.value).limit(2).offset(1)).map((r) => r.id)).toEqual(["k2", "k4"])
     })
   })
-})
+}, { postgres: true })
 
 async function executorInsertNotVisible(db: Db<FixtureSchema>): Promise<void> {
   expect((await db.select().from(counters)).map((r) => r.id)).toEqual(["k2"])
