@@ -389,7 +389,7 @@ export function describeSyncScenarios(name: string, createSubject: () => Promise
       return { client, cookie, gone, edited }
     }
     const serverNotes = async () => [...(await subject.rawQuery("SELECT id, body FROM notes ORDER BY id"))].sort((a, b) => String(a.id).localeCompare(String(b.id)))
-    const setFloor = (key: string, value: number) => subject.rawQuery("INSERT OR REPLACE INTO _plasma_meta (key, value) VALUES (?, ?)", [key, String(value)])
+    const setFloor = (key: string, value: number) => subject.rawQuery("INSERT INTO _plasma_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, String(value)])
 
     it("serves a cookie below the compaction floor like any other: bounded pages, no reset, deletes included", async () => {
       const { client, cookie, gone, edited } = await clientAway()
