@@ -1,7 +1,10 @@
 /** @module The Worker's bindings and variables (see wrangler.jsonc). */
 
 export interface Env {
-  readonly DB: D1Database
+  /** D1: the rows and plasma's tables (the default environment). */
+  readonly DB?: D1Database
+  /** Postgres through Hyperdrive (`--env postgres`); when bound, it is used instead of D1 (executor-of.ts). */
+  readonly HYPERDRIVE?: Hyperdrive
   readonly BUCKET: R2Bucket
   readonly COORDINATOR: DurableObjectNamespace
   /** The page's static assets (dist-app/, built from src/app). */

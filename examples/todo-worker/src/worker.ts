@@ -1,5 +1,6 @@
 /**
- * @module The todo example Worker: plasma's sync loop on D1 + R2 + the coordinator Durable Object.
+ * @module The todo example Worker: plasma's sync loop on D1 (or Postgres through Hyperdrive, see
+ * executor-of.ts) + R2 + the coordinator Durable Object.
  *
  * Routes:
  * - `/`, `/app.js`                 the page: static assets built from src/app (wrangler's
@@ -12,29 +13,16 @@
  */
 import { blobRoutes, r2Storage } from "@plasma/blobs"
 import { pokeCoordinator, routeToCoordinator } from "@plasma/coordinator"
-import { fromD1 } from "@plasma/executors/d1"
-import type { SqlExecutor } from "@plasma/executors"
 import { createSyncHandler } from "@plasma/server"
 import { handleAdmin, type AdminState } from "./admin.js"
 import { demoAuth, roomOf, toUserId } from "./demo-auth.js"
 import type { Env } from "./env.js"
+import { executorOf } from "./executor-of.js"
 import { runMaintenance } from "./maintenance.js"
 import { mutators } from "./mutators.js"
 import { schema, SCHEMA_VERSION } from "./schema.js"
 
 export { SyncCoordinator } from "@plasma/coordinator"
-
-// One executor per D1 binding and isolate: `ensureSchema` caches "the tables exist" per executor,
-// so reusing it keeps the DDL check off the hot path.
-const executors = new WeakMap<D1Database, SqlExecutor>()
-function executorOf(env: Env): SqlExecutor {
-  let executor = executors.get(env.DB)
-  if (executor === undefined) {
-    executor = fromD1(env.DB)
-    executors.set(env.DB, executor)
-  }
-  return executor
-}
 
 // Per isolate: good enough for a demo's admin view (production would log or store these).
 const adminState: AdminState = { lastMaintenance: null, openStreams: 0 }

@@ -89,8 +89,16 @@ async function waitUntilReady(baseUrl: string, child: ChildProcess, log: string)
   throw new Error(`wrangler dev did not answer within 90 s:\n${await tail(log)}`)
 }
 
+/** Options for {@link startWranglerDev}. */
+export interface WranglerDevOptions {
+  /** Extra arguments, e.g. `["--env", "postgres"]`. */
+  readonly args?: readonly string[]
+  /** Extra environment variables for wrangler (e.g. a Hyperdrive local connection string). */
+  readonly env?: Readonly<Record<string, string>>
+}
+
 /** Starts `wrangler dev`, writing its output to `log`. */
-export async function startWranglerDev(log: string): Promise<WranglerDev> {
+export async function startWranglerDev(log: string, options: WranglerDevOptions = {}): Promise<WranglerDev> {
   // The dev tokens and short windows live in .dev.vars (git-ignored); a fresh clone has only the example.
   if (!existsSync(join(exampleDir, ".dev.vars"))) copyFileSync(join(exampleDir, ".dev.vars.example"), join(exampleDir, ".dev.vars"))
   const [port, inspectorPort] = [await freePort(), await freePort()]
@@ -98,8 +106,8 @@ export async function startWranglerDev(log: string): Promise<WranglerDev> {
   const out = createWriteStream(log)
   const child = spawn(
     join(exampleDir, "node_modules/.bin/wrangler"),
-    ["dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--persist-to", persistTo],
-    { cwd: exampleDir, env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    ["dev", "--test-scheduled", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--show-interactive-dev-session=false", "--persist-to", persistTo, ...(options.args ?? [])],
+    { cwd: exampleDir, env: { ...process.env, ...options.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   )
   child.stdout?.pipe(out)
   child.stderr?.pipe(out)
