@@ -1,13 +1,22 @@
 /**
  * DDL for user tables and the triggers that keep the change log and blob refs exact.
  *
- * Triggers are the capture mechanism because they see every write: the write path's, cascades
- * and set-nulls done by SQLite's foreign keys, and raw SQL from admin code. Each synced table
- * gets AFTER INSERT / UPDATE / DELETE triggers appending to `_plasma_changes` the full row as
- * JSON in its wire form (booleans as JSON booleans, json/file columns embedded, bigints as
+ * Triggers are the capture mechanism for every write plasma does not plan itself: raw SQL from
+ * admin code, and the cascades and set-nulls SQLite's foreign keys perform for it. Each synced
+ * table gets AFTER INSERT / UPDATE / DELETE triggers appending to `_plasma_changes` the full row
+ * as JSON in its wire form (booleans as JSON booleans, json/file columns embedded, bigints as
  * decimal strings, inline blobs as hex). Every table with `file()` columns also gets triggers
  * keeping `_plasma_blob_refs` equal to its file values and `_plasma_blobs.orphaned_at` set
  * exactly while a hash has no refs.
+ *
+ * The write path logs its own change rows (it has every post-image, cascades included, from the
+ * planner: one multi-row INSERT instead of a trigger program per row). While one of its batches
+ * runs, the `_plasma_meta` row {@link WRITE_PATH_LOGS_KEY} exists and the change triggers'
+ * `WHEN` is false; the batch inserts the row first and deletes it last (a D1 batch is atomic and
+ * serialized, better-sqlite3 synchronous, so no other write ever sees it). The blob-ref triggers
+ * have no `WHEN`: they keep firing for every write, the write path's included.
+ * The marker is a row no earlier release writes: a release that still relies on the triggers,
+ * running beside this one during a deploy, keeps getting its change rows.
  *
  * All identifiers come from the validated schema (plain identifiers) and are quoted anyway.
  */
@@ -154,28 +163,44 @@ function dropRefSql(table: AnyTable, name: string, only = ""): string[] {
 /** Name prefix of every trigger plasma owns; `runMigrations` drops and recreates them. */
 export const TRIGGER_PREFIX = "_plasma_trg_"
 
-/** CREATE TRIGGER statements for one table (none for a local-only table without files). */
+/** The `_plasma_meta` key that exists only while a write-path batch logs its own change rows. */
+export const WRITE_PATH_LOGS_KEY = "write_path_logs"
+
+/** The change triggers' `WHEN`: false while a write-path batch logs its own change rows. */
+const UNLESS_WRITE_PATH_LOGS = `NOT EXISTS (SELECT 1 FROM _plasma_meta WHERE key = ${lit(WRITE_PATH_LOGS_KEY)})`
+
+/**
+ * CREATE TRIGGER statements for one table: change capture for a synced table (off while the
+ * write path logs its own batch), blob refs for a table with files (always on). None for a
+ * local-only table without files.
+ */
 export function createTriggersSql(table: AnyTable): string[] {
   const synced = table.$options.changeLogSuppressed !== true
   const files = Object.entries(table.$columns).filter(([, c]) => c.config.kind === "file").map(([n]) => n)
-  if (!synced && files.length === 0) return []
   const t = q(table.$name)
   const name = (suffix: string): string => q(`${TRIGGER_PREFIX}${table.$name}_${suffix}`)
-
-  const onInsert = [...(synced ? [changeInsertSql(table, "put", "NEW")] : []), ...files.flatMap((f) => addRefSql(table, f))]
-  const onDelete = [...(synced ? [changeInsertSql(table, "del", "OLD")] : []), ...files.flatMap((f) => dropRefSql(table, f))]
-  // An UPDATE that changes the id is a delete of the old row and an insert of the new one.
-  const onUpdate = [
-    ...(synced ? [changeInsertSql(table, "del", "OLD", ` WHERE OLD."id" IS NOT NEW."id"`), changeInsertSql(table, "put", "NEW")] : []),
-    ...files.flatMap((f) => {
+  const out: string[] = []
+  if (synced) {
+    const when = `WHEN ${UNLESS_WRITE_PATH_LOGS}`
+    // An UPDATE that changes the id is a delete of the old row and an insert of the new one.
+    const onUpdate = [changeInsertSql(table, "del", "OLD", ` WHERE OLD."id" IS NOT NEW."id"`), changeInsertSql(table, "put", "NEW")]
+    out.push(
+      `CREATE TRIGGER IF NOT EXISTS ${name("ins")} AFTER INSERT ON ${t} ${when} BEGIN\n${changeInsertSql(table, "put", "NEW")}\nEND`,
+      `CREATE TRIGGER IF NOT EXISTS ${name("upd")} AFTER UPDATE ON ${t} ${when} BEGIN\n${onUpdate.join("\n")}\nEND`,
+      `CREATE TRIGGER IF NOT EXISTS ${name("del")} AFTER DELETE ON ${t} ${when} BEGIN\n${changeInsertSql(table, "del", "OLD")}\nEND`,
+    )
+  }
+  if (files.length > 0) {
+    const onUpdate = files.flatMap((f) => {
       // Only when the file or the id changed: otherwise the ref set is already right.
       const only = ` AND (OLD.${q(f)} IS NOT NEW.${q(f)} OR OLD."id" IS NOT NEW."id")`
       return [...dropRefSql(table, f, only), ...addRefSql(table, f, only)]
-    }),
-  ]
-  return [
-    `CREATE TRIGGER IF NOT EXISTS ${name("ins")} AFTER INSERT ON ${t} BEGIN\n${onInsert.join("\n")}\nEND`,
-    `CREATE TRIGGER IF NOT EXISTS ${name("upd")} AFTER UPDATE ON ${t} BEGIN\n${onUpdate.join("\n")}\nEND`,
-    `CREATE TRIGGER IF NOT EXISTS ${name("del")} AFTER DELETE ON ${t} BEGIN\n${onDelete.join("\n")}\nEND`,
-  ]
+    })
+    out.push(
+      `CREATE TRIGGER IF NOT EXISTS ${name("ins_refs")} AFTER INSERT ON ${t} BEGIN\n${files.flatMap((f) => addRefSql(table, f)).join("\n")}\nEND`,
+      `CREATE TRIGGER IF NOT EXISTS ${name("upd_refs")} AFTER UPDATE ON ${t} BEGIN\n${onUpdate.join("\n")}\nEND`,
+      `CREATE TRIGGER IF NOT EXISTS ${name("del_refs")} AFTER DELETE ON ${t} BEGIN\n${files.flatMap((f) => dropRefSql(table, f)).join("\n")}\nEND`,
+    )
+  }
+  return out
 }

@@ -134,9 +134,9 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
   const { schema, mutators, ctx, clientGroupID, clientID } = input
   const { startVersion, last } = await readPushStart(input)
   const executor = watchExecutor(input.executor)
-  const tx = new WriteTransaction({ schema, executor, ctx, applyReadAuth: false })
-  const db = createDb(schema, input.principal === undefined ? tx : guardAttaches(tx, { schema, executor, ctx, principal: input.principal }))
   const now = Date.now()
+  const tx = new WriteTransaction({ schema, executor, ctx, applyReadAuth: false, origin: { clientGroupID, clientID }, now })
+  const db = createDb(schema, input.principal === undefined ? tx : guardAttaches(tx, { schema, executor, ctx, principal: input.principal }))
   const dropped: DroppedMutation[] = []
   let current = last ?? 0
   let skipped = 0
@@ -144,7 +144,8 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
   let gap: PushResult["gap"] = null
   let more = false
   let failed: FailedMutation | null = null
-  // Who writes is stamped once; each mutation then only moves the stamp's mutation id on.
+  // Who writes is stamped once (the blob-ref triggers read its time; on Postgres the capture
+  // triggers read all of it, and each mutation then moves the stamp's mutation id on).
   tx.append(originStatement({ clientGroupID, clientID, mutationID: null }, now))
   for (const m of input.mutations) {
     if (m.id <= current) {
@@ -157,7 +158,7 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
     }
     if (processed >= max) break
     // Past the statement budget, commit what we have; the caller runs the rest in another batch.
-    if (processed > 0 && tx.statements().length >= budget) {
+    if (processed > 0 && tx.statementCount() >= budget) {
       more = true
       break
     }
@@ -165,7 +166,9 @@ async function attempt(input: PushInput, max: number, poison: ReadonlyMap<number
     if (poison.has(m.id)) {
       dropped.push({ id: m.id, name: m.name, error: poison.get(m.id) })
     } else {
-      tx.append(mutationStampStatement(m.id))
+      // Self-logged change rows carry the id; Postgres's triggers read it from the origin stamp.
+      if (tx.logsOwnChanges) tx.setMutationID(m.id)
+      else tx.append(mutationStampStatement(m.id))
       executor.reset()
       let thrown: { error: unknown } | null = null
       try {

@@ -5,7 +5,9 @@
  *    - serializable reads: no change row for a table read since `startVersion`;
  *    - exactly once: the client's `last_mutation_id` is still what the push saw;
  *    - blobs: every FileRef written has its bytes recorded in `_plasma_blobs` (same size);
- * 2. the transaction's statements (origin stamps, row writes, client bookkeeping);
+ * 2. the transaction's statements: on SQLite the self-logging marker, the origin row, the row
+ *    writes, their change rows and the client bookkeeping, then the marker's removal (see
+ *    `change-rows.ts`); on Postgres origin stamps and row writes, the triggers logging them;
  * 3. clearing the origin row.
  * Guards run before the batch's own writes create change rows, so they only see others' commits.
  *
@@ -20,7 +22,10 @@ import { toDialectStatements } from "../dialect/postgres-statements.js"
 import { BLOB_GUARD, CONFLICT_GUARD } from "../schema/internal-tables.js"
 import type { ReadSet } from "./write-transaction.js"
 
-/** Who a batch writes for; stamped on its change rows by the capture triggers. */
+/**
+ * Who a batch writes for. The blob-ref triggers read its time (`orphaned_at`); on Postgres the
+ * capture triggers stamp all of it on the change rows (on SQLite the write path logs its own).
+ */
 export interface Origin {
   readonly clientGroupID: string | null
   readonly clientID: string | null

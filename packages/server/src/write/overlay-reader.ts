@@ -12,6 +12,9 @@
  * - Anything else fetches the matching rows of each table it reads (the WHERE pushed down when
  *   there is no join), and the in-memory evaluator of `@plasma/core` finishes the query, so
  *   results agree with SQLite by construction.
+ * - The rows a write starts from (its targets, the rows a set-null reaches) are read exactly:
+ *   `bigint` columns come back as text, since a driver hands out an integer beyond 2^53 as a
+ *   rounded number, and the write path logs these rows' other columns as it read them.
  */
 import {
   createSelectNode,
@@ -74,7 +77,17 @@ export class OverlayReader {
       return rows
     }
     const compiled = compileSelect(this.#schema, { ...createSelectNode(tableName, null), where })
-    for (const row of compiled.decode(await this.#executor.all(compiled.query))) {
+    const exact = exactSelectList(table)
+    const found =
+      exact === null
+        ? compiled.decode(await this.#executor.all(compiled.query))
+        : (
+            await this.#executor.all({
+              text: `SELECT ${exact} FROM ${q(table.$name)} WHERE "id" IN (SELECT "id" FROM (${compiled.query.text}) AS matched)`,
+              params: compiled.query.params,
+            })
+          ).map((raw) => rowFromSql(table, raw))
+    for (const row of found) {
       if (!this.#overlay.has(tableName, row.id as string) && this.#readable(table, row)) rows.push(row)
     }
     this.#addOverlayRows(table, where, rows)
@@ -189,7 +202,27 @@ function byColumnQuery(table: AnyTable, column: string, values: readonly unknown
 const pointTexts = new WeakMap<AnyTable, Map<string, string>>()
 
 function selectHead(table: AnyTable, column: string, select: "*" | "pair"): string {
-  return select === "*" ? `SELECT * FROM ${q(table.$name)}` : `SELECT "id", ${q(column)} AS v FROM ${q(table.$name)}`
+  if (select === "pair") return `SELECT "id", ${castForExactness(table, column)} AS v FROM ${q(table.$name)}`
+  return `SELECT ${exactSelectList(table) ?? "*"} FROM ${q(table.$name)}`
+}
+
+const exactLists = new WeakMap<AnyTable, string | null>()
+
+/** A column as selected for an exact read: bigints as decimal text. */
+function castForExactness(table: AnyTable, name: string): string {
+  return table.$columns[name]?.config.kind === "bigint" ? `CAST(${q(name)} AS TEXT)` : q(name)
+}
+
+/** The select list that reads every column of `table` exactly, or `null` when `*` already does (no bigint column). */
+function exactSelectList(table: AnyTable): string | null {
+  let list = exactLists.get(table)
+  if (list === undefined) {
+    const names = Object.keys(table.$columns)
+    const exact = names.some((name) => table.$columns[name]!.config.kind === "bigint")
+    list = exact ? names.map((name) => (table.$columns[name]!.config.kind === "bigint" ? `${castForExactness(table, name)} AS ${q(name)}` : q(name))).join(", ") : null
+    exactLists.set(table, list)
+  }
+  return list
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -5,9 +5,10 @@
  * `planWrite` of `@plasma/core` — the rules the memory engine (and so the client) follows too —
  * over a row source that reads the database through this transaction's overlay. The plan is then
  * applied: post-images and tombstones (cascades and set-nulls included) into the `Overlay`, the
- * statement by id into the `StatementBuffer` (SQLite performs the `onDelete` actions for real at
- * commit, where the capture triggers log every row they reach), and what was read into the
- * `ReadSetRecorder`. Reads go through the `OverlayReader`.
+ * statement by id into the `StatementBuffer` (the database performs the `onDelete` actions for
+ * real at commit) with the change row of every row the plan writes (on SQLite; on Postgres the
+ * capture triggers log them), and what was read into the `ReadSetRecorder`. Reads go through
+ * the `OverlayReader`.
  *
  * The caller commits `statements()` in one atomic batch behind the guards of `commit.ts`: the
  * tables read since `startVersion` must be unchanged, and every FileRef written must have bytes.
@@ -50,6 +51,10 @@ export interface WriteTransactionOptions {
    * not). Then an update or delete only reaches rows the context may read.
    */
   readonly applyReadAuth: boolean
+  /** Who writes, stamped on the change rows; default: a server-side write (NULLs). */
+  readonly origin?: { readonly clientGroupID: string | null; readonly clientID: string | null }
+  /** `created_at` of the change rows, unix ms; default: when the transaction starts. */
+  readonly now?: number
 }
 
 /** A point to roll one mutation back to. */
@@ -82,7 +87,13 @@ export class WriteTransaction implements QueryEngine {
           }
         : null
     this.#filtersReads = canRead !== null
-    this.#buffer = new StatementBuffer(options.schema, options.executor.capabilities.maxBoundParameters)
+    // SQLite's triggers stay silent for the write path's own batches (see change-rows.ts);
+    // Postgres's capture triggers still log them.
+    const stamp =
+      options.executor.dialect.name === "sqlite"
+        ? { clientGroupID: options.origin?.clientGroupID ?? null, clientID: options.origin?.clientID ?? null, now: options.now ?? Date.now() }
+        : null
+    this.#buffer = new StatementBuffer(options.schema, options.executor.capabilities.maxBoundParameters, stamp)
     this.#reader = new OverlayReader(options.schema, options.executor, this.#overlay, canRead)
     this.#source = {
       // The rows a write targets are a read of this transaction; constraint lookups are not.
@@ -94,9 +105,24 @@ export class WriteTransaction implements QueryEngine {
     }
   }
 
-  /** The buffered statements, in order. */
+  /** The statements to commit, in order. */
   statements(): readonly SqlQuery[] {
     return this.#buffer.statements()
+  }
+  /** `statements().length`, without building them. */
+  statementCount(): number {
+    return this.#buffer.statementCount()
+  }
+  /**
+   * `true` when this transaction logs its own change rows (SQLite); `false` when the database's
+   * capture triggers do, reading who writes from the origin stamps (Postgres).
+   */
+  get logsOwnChanges(): boolean {
+    return this.#buffer.logsChanges
+  }
+  /** The mutation the next writes belong to (stamped on their change rows; `null` outside one). */
+  setMutationID(id: number | null): void {
+    this.#buffer.setMutationID(id)
   }
   /** What this transaction read, for the serializability guard (see `read-set.ts`). */
   readSet(): ReadSet {
