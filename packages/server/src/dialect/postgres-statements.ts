@@ -36,6 +36,11 @@ const WHOLE: readonly { readonly sqlite: RegExp; readonly postgres: string }[] =
     postgres: `SELECT ${setOrigin(POSTGRES_ORIGIN_SETTINGS.mutationID)}`,
   },
   { sqlite: /^DELETE FROM _plasma_origin$/, postgres: `SELECT ${ORIGIN_KEYS.map(clearOrigin).join(", ")}` },
+  // The write path's self-logging marker (write/change-rows.ts).
+  {
+    sqlite: /^INSERT OR REPLACE INTO _plasma_meta \(key, value\) VALUES \(\?, '1'\)$/,
+    postgres: "INSERT INTO _plasma_meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  },
 ]
 
 /** Fragment rewrites, applied in order to every other statement. */

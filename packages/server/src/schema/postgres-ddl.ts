@@ -155,11 +155,14 @@ export function postgresCreateTriggersSql(table: AnyTable): string[] {
   if (!synced && files.length === 0) return []
   const fn = q(postgresTriggerName(table))
   const setting = (key: string): string => `NULLIF(current_setting(${lit(key)}, true), '')`
-  const onInsert = [...(synced ? [changeInsertSql(table, "put", "NEW")] : []), ...files.flatMap((f) => addRefSql(table, f))]
-  const onDelete = [...(synced ? [changeInsertSql(table, "del", "OLD")] : []), ...files.flatMap((f) => dropRefSql(table, f))]
+  const unlessWritePathLogs = (lines: readonly string[]): string[] => [`IF NOT write_path_logs THEN`, ...indent(lines, "  "), `END IF;`]
+  const onInsert = [...(synced ? unlessWritePathLogs([changeInsertSql(table, "put", "NEW")]) : []), ...files.flatMap((f) => addRefSql(table, f))]
+  const onDelete = [...(synced ? unlessWritePathLogs([changeInsertSql(table, "del", "OLD")]) : []), ...files.flatMap((f) => dropRefSql(table, f))]
   // An UPDATE that changes the id is a delete of the old row and an insert of the new one.
   const onUpdate = [
-    ...(synced ? [`IF OLD."id" IS DISTINCT FROM NEW."id" THEN`, `  ${changeInsertSql(table, "del", "OLD")}`, `END IF;`, changeInsertSql(table, "put", "NEW")] : []),
+    ...(synced
+      ? unlessWritePathLogs([`IF OLD."id" IS DISTINCT FROM NEW."id" THEN`, `  ${changeInsertSql(table, "del", "OLD")}`, `END IF;`, changeInsertSql(table, "put", "NEW")])
+      : []),
     // Only when the file or the id changed: otherwise the ref set is already right.
     ...files.flatMap((f) => [
       `IF OLD.${q(f)} IS DISTINCT FROM NEW.${q(f)} OR OLD."id" IS DISTINCT FROM NEW."id" THEN`,
@@ -174,6 +177,7 @@ export function postgresCreateTriggersSql(table: AnyTable): string[] {
     `  origin_client text := ${setting(POSTGRES_ORIGIN_SETTINGS.clientID)};`,
     `  origin_mutation bigint := ${setting(POSTGRES_ORIGIN_SETTINGS.mutationID)}::bigint;`,
     `  stamp bigint := COALESCE(${setting(POSTGRES_ORIGIN_SETTINGS.now)}::bigint, ${POSTGRES_NOW_MS});`,
+    `  write_path_logs boolean := ${synced ? `EXISTS (SELECT 1 FROM _plasma_meta WHERE key = ${lit(POSTGRES_WRITE_PATH_LOGS_KEY)})` : "true"};`,
     `BEGIN`,
     ...(synced ? [`  ${VERSION_LOCK_SQL};`] : []),
     `  IF TG_OP = 'INSERT' THEN`,
@@ -192,6 +196,14 @@ export function postgresCreateTriggersSql(table: AnyTable): string[] {
     `CREATE OR REPLACE TRIGGER ${fn} AFTER INSERT OR UPDATE OR DELETE ON ${q(table.$name)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
   ]
 }
+
+/**
+ * The `_plasma_meta` key present while a write-path batch logs its own change rows (the write
+ * path's `WRITE_PATH_LOGS_KEY`): the change capture then stays silent, the blob refs do not.
+ * Inside Postgres's MVCC only that batch's own transaction sees the row, so raw SQL running
+ * beside it is still captured.
+ */
+export const POSTGRES_WRITE_PATH_LOGS_KEY = "write_path_logs"
 
 /** Drops one plasma trigger (and its function) by name, for `runMigrations`' regeneration. */
 export function postgresDropTriggerSql(name: string, table: string): string[] {

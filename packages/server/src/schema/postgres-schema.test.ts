@@ -10,6 +10,7 @@ import { fileRef, schema } from "../testing/fixture-schema.js"
 import { blobRefs, changeKeys, changeRows, orphanMarks, seedBlobs } from "../testing/inspect.js"
 import { INTERNAL_TABLES_DDL } from "./internal-tables.js"
 import { ensureSchema } from "./migrations.js"
+import { POSTGRES_WRITE_PATH_LOGS_KEY } from "./postgres-ddl.js"
 import { POSTGRES_ABSENT_INTERNAL_TABLES, POSTGRES_INTERNAL_TABLES_DDL, POSTGRES_ORIGIN_SETTINGS } from "./postgres-internal-tables.js"
 
 const tableNames = (ddl: readonly string[]): string[] =>
@@ -129,6 +130,17 @@ describe.skipIf(url === null)("Postgres schema and change capture", () => {
     expect(rows[0]).toEqual({ row_id: "u1", client_group_id: "g1", client_id: "c1", mutation_id: 7, created_at: 1234 })
     expect(rows[1]).toMatchObject({ row_id: "u2", client_group_id: null, client_id: null, mutation_id: null })
     expect(Math.abs(Number(rows[1]?.created_at) - Date.now())).toBeLessThan(60 * 60 * 1000)
+  })
+
+  it("logs nothing while the write path logs its own batch (the marker row), and captures raw SQL after it", async () => {
+    const { executor } = await open()
+    await executor.transaction(async (tx) => {
+      await sql(tx, "INSERT INTO _plasma_meta (key, value) VALUES (?, '1')", POSTGRES_WRITE_PATH_LOGS_KEY)
+      await sql(tx, "INSERT INTO users (id, name) VALUES ('u1', 'self-logged')")
+      await sql(tx, "DELETE FROM _plasma_meta WHERE key = ?", POSTGRES_WRITE_PATH_LOGS_KEY)
+    })
+    await sql(executor, "INSERT INTO users (id, name) VALUES ('u2', 'raw')")
+    expect(await changeKeys(executor)).toEqual(["users:u2:put"])
   })
 
   it("keeps _plasma_blob_refs equal to the file values and marks orphans, through raw SQL and cascades", async () => {
