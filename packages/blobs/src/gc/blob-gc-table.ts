@@ -16,15 +16,19 @@
  *
  * The partial index lets the collector find orphans without scanning every blob.
  */
-import type { SqlExecutor } from "@plasma/executors"
+import type { SqlDialect, SqlExecutor } from "@plasma/executors"
+import { blobSqlOf } from "../blob-sql.js"
 
-/** Idempotent DDL for the blob package's tables and indexes. */
-export const BLOB_GC_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS _plasma_blob_gc (hash TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL, run_id TEXT)`,
-  `CREATE INDEX IF NOT EXISTS _plasma_blobs_orphaned_idx ON _plasma_blobs (orphaned_at) WHERE orphaned_at IS NOT NULL`,
-  `CREATE TABLE IF NOT EXISTS _plasma_blob_uploads (hash TEXT NOT NULL, principal TEXT NOT NULL, uploaded_at INTEGER NOT NULL, PRIMARY KEY (hash, principal))`,
-  `CREATE INDEX IF NOT EXISTS _plasma_blob_uploads_principal_idx ON _plasma_blob_uploads (principal, uploaded_at)`,
-]
+/** Idempotent DDL for the blob package's tables and indexes, in `dialect`'s types. */
+export function blobGcDdl(dialect: SqlDialect): readonly string[] {
+  const ms = blobSqlOf(dialect).msType
+  return [
+    `CREATE TABLE IF NOT EXISTS _plasma_blob_gc (hash TEXT PRIMARY KEY, claimed_at ${ms} NOT NULL, run_id TEXT)`,
+    `CREATE INDEX IF NOT EXISTS _plasma_blobs_orphaned_idx ON _plasma_blobs (orphaned_at) WHERE orphaned_at IS NOT NULL`,
+    `CREATE TABLE IF NOT EXISTS _plasma_blob_uploads (hash TEXT NOT NULL, principal TEXT NOT NULL, uploaded_at ${ms} NOT NULL, PRIMARY KEY (hash, principal))`,
+    `CREATE INDEX IF NOT EXISTS _plasma_blob_uploads_principal_idx ON _plasma_blob_uploads (principal, uploaded_at)`,
+  ]
+}
 
 const ready = new WeakMap<SqlExecutor, Promise<void>>()
 
@@ -44,8 +48,8 @@ export function ensureBlobGcTable(executor: SqlExecutor): Promise<void> {
 }
 
 async function create(executor: SqlExecutor): Promise<void> {
-  await executor.batch(BLOB_GC_DDL.map((text) => ({ text, params: [] })))
+  await executor.batch(blobGcDdl(executor.dialect).map((text) => ({ text, params: [] })))
   // A claims table made before leases existed has no `run_id`; its claims read as abandoned.
-  const columns = await executor.all<{ name: string }>({ text: "SELECT name FROM pragma_table_info('_plasma_blob_gc')", params: [] })
+  const columns = await executor.all<{ name: string }>(blobSqlOf(executor.dialect).columnsOf("_plasma_blob_gc"))
   if (!columns.some((c) => c.name === "run_id")) await executor.run({ text: "ALTER TABLE _plasma_blob_gc ADD COLUMN run_id TEXT", params: [] })
 }

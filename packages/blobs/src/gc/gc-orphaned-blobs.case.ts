@@ -84,7 +84,7 @@ export function describeGc(name: string, factory: () => Promise<GcSubject>): voi
       const push = createPusher(executor)
       await push("createTodo", { id: "t1", ownerId: "alice", attachment: a })
       const b = await upload("doc body", null)
-      await executor.run({ text: "INSERT INTO docs (id, todoId, body) VALUES ('d1', 't1', ?)", params: [JSON.stringify(b)] })
+      await executor.run({ text: "INSERT INTO docs (id, \"todoId\", body) VALUES ('d1', 't1', ?)", params: [JSON.stringify(b)] })
       expect((await blobRows(executor)).get(b.hash)?.orphaned_at).toBeNull()
       await push("removeTodo", { id: "t1" }) // cascades to docs.d1
       const rows = await blobRows(executor)

@@ -35,9 +35,15 @@
  * are marked abandoned (`run_id` NULL), so the next run finishes them at once; the database is
  * consistent meanwhile (those hashes have no `_plasma_blobs` row, so attaching them is refused
  * and PUT answers 503). The error is rethrown.
+ *
+ * On Postgres the batches of two runs (or of a run and a PUT) do run side by side, at
+ * SERIALIZABLE: one that collides is refused `busy` and rolled back whole, and is run again
+ * (`retry-busy.ts`), which gives the outcome of running them one after the other, as on SQLite.
  */
 import type { SqlExecutor } from "@plasma/executors"
 import type { BlobStorage } from "../storage/blob-storage.js"
+import { blobSqlOf, type BlobSql } from "../blob-sql.js"
+import { batchRetryingBusy } from "../retry-busy.js"
 import { ensureBlobGcTable } from "./blob-gc-table.js"
 import { planGc, type GcCandidate, type GcClaim, type GcPlan } from "./plan-gc.js"
 
@@ -112,7 +118,7 @@ export async function gcOrphanedBlobs(options: GcOrphanedBlobsOptions): Promise<
 
   // The run's clock: `now` (which tests may move) advanced by the real time elapsed, so lease
   // renewals stamp a later time than the claim.
-  const run: Run = { executor, storage, hooks, id: crypto.randomUUID(), clock: () => now + (Date.now() - started) }
+  const run: Run = { executor, storage, hooks, sql: blobSqlOf(executor.dialect), id: crypto.randomUUID(), clock: () => now + (Date.now() - started) }
   const cutoff = now - minOrphanAgeMs
   const plan = planGc(await readSnapshot(executor, cutoff, now - leaseMs, limit), { now, minOrphanAgeMs, limit, leaseMs })
   await hooks?.afterPlan?.(plan)
@@ -132,6 +138,8 @@ interface Run {
   readonly executor: SqlExecutor
   readonly storage: BlobStorage
   readonly hooks: GcHooks | undefined
+  /** The dialect's spelling of the few fragments SQLite and Postgres differ on. */
+  readonly sql: BlobSql
   readonly id: string
   readonly clock: () => number
 }
@@ -141,7 +149,7 @@ const COLLECTABLE = "b.orphaned_at IS NOT NULL AND b.orphaned_at <= ? AND NOT EX
 const LEFTOVER = "(run_id IS NULL OR claimed_at <= ?)"
 
 async function readSnapshot(executor: SqlExecutor, cutoff: number, leaseBound: number, limit: number) {
-  const [claims, claimCount, candidates, candidateCount] = await executor.batch([
+  const [claims, claimCount, candidates, candidateCount] = await batchRetryingBusy(executor, [
     { text: `SELECT hash, claimed_at, run_id FROM _plasma_blob_gc WHERE ${LEFTOVER} ORDER BY claimed_at, hash LIMIT ?`, params: [leaseBound, limit] },
     { text: `SELECT COUNT(*) AS n FROM _plasma_blob_gc WHERE ${LEFTOVER}`, params: [leaseBound] },
     { text: `SELECT b.hash, b.orphaned_at FROM _plasma_blobs b WHERE ${COLLECTABLE} ORDER BY b.orphaned_at, b.hash LIMIT ?`, params: [cutoff, limit] },
@@ -156,7 +164,7 @@ async function readSnapshot(executor: SqlExecutor, cutoff: number, leaseBound: n
 }
 
 async function countCollectable(executor: SqlExecutor, cutoff: number, leaseBound: number): Promise<number> {
-  const [claims, candidates] = await executor.batch([
+  const [claims, candidates] = await batchRetryingBusy(executor, [
     { text: `SELECT COUNT(*) AS n FROM _plasma_blob_gc WHERE ${LEFTOVER}`, params: [leaseBound] },
     { text: `SELECT COUNT(*) AS n FROM _plasma_blobs b WHERE ${COLLECTABLE}`, params: [cutoff] },
   ])
@@ -166,12 +174,13 @@ async function countCollectable(executor: SqlExecutor, cutoff: number, leaseBoun
 /** Step 2 for leftovers: makes the chunk's claims that are still leftovers this run's; returns those. */
 async function takeOver(run: Run, hashes: readonly string[], leaseBound: number): Promise<string[]> {
   const list = JSON.stringify(hashes)
-  const [, owned] = await run.executor.batch([
+  const inList = run.sql.jsonList
+  const [, owned] = await batchRetryingBusy(run.executor, [
     {
-      text: `UPDATE _plasma_blob_gc SET run_id = ?, claimed_at = ? WHERE hash IN (SELECT value FROM json_each(?)) AND ${LEFTOVER}`,
+      text: `UPDATE _plasma_blob_gc SET run_id = ?, claimed_at = ? WHERE hash IN ${inList} AND ${LEFTOVER}`,
       params: [run.id, run.clock(), list, leaseBound],
     },
-    { text: "SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)) ORDER BY claimed_at, hash", params: [run.id, list] },
+    { text: `SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN ${inList} ORDER BY claimed_at, hash`, params: [run.id, list] },
   ])
   return (owned?.rows ?? []).map((r) => String(r.hash))
 }
@@ -179,15 +188,17 @@ async function takeOver(run: Run, hashes: readonly string[], leaseBound: number)
 /** Step 2: claims the chunk's hashes that are still collectable; returns those this run claimed. */
 async function claim(run: Run, hashes: readonly string[], cutoff: number): Promise<string[]> {
   const list = JSON.stringify(hashes)
-  const [, , claimed] = await run.executor.batch([
+  const { jsonList: inList, intParam } = run.sql
+  const [, , claimed] = await batchRetryingBusy(run.executor, [
     {
-      text:
-        `INSERT OR IGNORE INTO _plasma_blob_gc (hash, claimed_at, run_id) SELECT b.hash, ?, ? FROM _plasma_blobs b ` +
-        `WHERE b.hash IN (SELECT value FROM json_each(?)) AND ${COLLECTABLE}`,
+      text: run.sql.insertIgnore(
+        "_plasma_blob_gc (hash, claimed_at, run_id)",
+        `SELECT b.hash, ${intParam}, ? FROM _plasma_blobs b WHERE b.hash IN ${inList} AND ${COLLECTABLE}`,
+      ),
       params: [run.clock(), run.id, list, cutoff],
     },
-    { text: "DELETE FROM _plasma_blobs WHERE hash IN (SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)))", params: [run.id, list] },
-    { text: "SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)) ORDER BY hash", params: [run.id, list] },
+    { text: `DELETE FROM _plasma_blobs WHERE hash IN (SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN ${inList})`, params: [run.id, list] },
+    { text: `SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN ${inList} ORDER BY hash`, params: [run.id, list] },
   ])
   return (claimed?.rows ?? []).map((r) => String(r.hash))
 }
@@ -220,12 +231,13 @@ async function renew(run: Run, hash: string): Promise<boolean> {
 /** Releases the claims (and upload records) of `deleted`; with `abandonRest`, marks this run's other claims abandoned. */
 async function release(run: Run, deleted: readonly string[], abandonRest: boolean): Promise<void> {
   const list = JSON.stringify(deleted)
+  const inList = run.sql.jsonList
   const statements = [
-    { text: "DELETE FROM _plasma_blob_uploads WHERE hash IN (SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?)))", params: [run.id, list] },
-    { text: "DELETE FROM _plasma_blob_gc WHERE run_id = ? AND hash IN (SELECT value FROM json_each(?))", params: [run.id, list] },
+    { text: `DELETE FROM _plasma_blob_uploads WHERE hash IN (SELECT hash FROM _plasma_blob_gc WHERE run_id = ? AND hash IN ${inList})`, params: [run.id, list] },
+    { text: `DELETE FROM _plasma_blob_gc WHERE run_id = ? AND hash IN ${inList}`, params: [run.id, list] },
   ]
   if (abandonRest) statements.push({ text: "UPDATE _plasma_blob_gc SET run_id = NULL WHERE run_id = ?", params: [run.id] })
-  if (deleted.length > 0 || abandonRest) await run.executor.batch(statements)
+  if (deleted.length > 0 || abandonRest) await batchRetryingBusy(run.executor, statements)
 }
 
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {

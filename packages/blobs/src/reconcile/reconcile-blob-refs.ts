@@ -4,7 +4,8 @@
  * missing, a table rebuilt by hand, a bulk import into a copy that was renamed into place).
  *
  * The desired ref set is computed in SQL from every `file()` column of the schema
- * (`json_extract(col, '$.hash')` of each non-NULL value, exactly what the triggers record), and
+ * (the `hash` of each non-NULL value, exactly what the triggers record; `blob-sql.ts` spells it
+ * for SQLite and Postgres), and
  * everything — reading the differences, applying them, re-marking orphans — runs as ONE atomic
  * batch, so concurrent writes see either the old refs or the repaired ones and the returned
  * lists are exactly what changed. Refs of tables or columns no longer in the schema as file
@@ -13,12 +14,13 @@
  */
 import { fileColumnsOf, type AnySchema } from "@plasma/core"
 import type { SqlDialect, SqlExecutor, SqlQuery } from "@plasma/executors"
+import { blobSqlOf } from "../blob-sql.js"
 
 /** Options of {@link reconcileBlobRefs}. */
 export interface ReconcileBlobRefsOptions {
   readonly schema: AnySchema
   readonly executor: SqlExecutor
-  /** Quotes the schema's identifiers (`sqliteDialect` from `@plasma/executors`). */
+  /** Quotes the schema's identifiers and picks the SQL spelling: the executor's own (`executor.dialect`). */
   readonly dialect: SqlDialect
   /** The time to stamp on newly orphaned blobs, unix ms. Default `Date.now()`. */
   readonly now?: number
@@ -55,12 +57,12 @@ const lit = (text: string): string => `'${text.replaceAll("'", "''")}'`
  * Repairs blob refs and orphan marks; returns what it changed.
  *
  * @example
- * import { sqliteDialect } from "@plasma/executors"
- * const { added, removed } = await reconcileBlobRefs({ schema, executor: fromD1(env.DB), dialect: sqliteDialect })
+ * const executor = fromD1(env.DB) // or fromPostgres(pool)
+ * const { added, removed } = await reconcileBlobRefs({ schema, executor, dialect: executor.dialect })
  */
 export async function reconcileBlobRefs(options: ReconcileBlobRefsOptions): Promise<ReconcileResult> {
   const { schema, executor, dialect } = options
-  if (dialect.name !== "sqlite") throw new Error(`reconcileBlobRefs: the ${dialect.name} dialect is not supported yet (it needs SQLite's json_extract)`)
+  const sql = blobSqlOf(dialect)
   const now = options.now ?? Date.now()
   const desired = `WITH desired (hash, table_name, row_id, column_name) AS (${desiredRefsSql(schema, dialect)})`
   const cols = "hash, table_name, row_id, column_name"
@@ -69,7 +71,8 @@ export async function reconcileBlobRefs(options: ReconcileBlobRefsOptions): Prom
     { text: `${desired} SELECT ${cols} FROM desired EXCEPT SELECT ${cols} FROM _plasma_blob_refs ORDER BY 2, 3, 4, 1`, params: [] },
     { text: `${desired} SELECT ${cols} FROM _plasma_blob_refs EXCEPT SELECT ${cols} FROM desired ORDER BY 2, 3, 4, 1`, params: [] },
     { text: `${desired} DELETE FROM _plasma_blob_refs WHERE (${cols}) NOT IN (SELECT ${cols} FROM desired)`, params: [] },
-    { text: `${desired} INSERT OR IGNORE INTO _plasma_blob_refs (${cols}) SELECT ${cols} FROM desired WHERE true`, params: [] },
+    // `WHERE true`: SQLite would read a following ON CONFLICT as part of the SELECT's join.
+    { text: `${desired} ${sql.insertIgnore(`_plasma_blob_refs (${cols})`, `SELECT ${cols} FROM desired WHERE true`)}`, params: [] },
     { text: `SELECT hash FROM _plasma_blobs WHERE orphaned_at IS NULL AND ${noRef} ORDER BY hash`, params: [] },
     { text: `SELECT hash FROM _plasma_blobs WHERE orphaned_at IS NOT NULL AND NOT ${noRef} ORDER BY hash`, params: [] },
     { text: `UPDATE _plasma_blobs SET orphaned_at = ? WHERE orphaned_at IS NULL AND ${noRef}`, params: [now] },
@@ -91,18 +94,20 @@ export async function reconcileBlobRefs(options: ReconcileBlobRefsOptions): Prom
 
 /** The refs the user tables imply, one SELECT per file column (what the triggers would record). */
 export function desiredRefsSql(schema: AnySchema, dialect: SqlDialect): string {
+  const sql = blobSqlOf(dialect)
   const selects: string[] = []
   for (const table of schema.tableList) {
     const t = dialect.quoteIdentifier(table.$name)
     for (const column of fileColumnsOf(table)) {
-      const c = dialect.quoteIdentifier(column)
+      const hash = sql.fileHash(dialect.quoteIdentifier(column))
       selects.push(
-        `SELECT json_extract(${c}, '$.hash'), ${lit(table.$name)}, ${dialect.quoteIdentifier("id")}, ${lit(column)} FROM ${t} ` +
-          `WHERE ${c} IS NOT NULL AND json_extract(${c}, '$.hash') IS NOT NULL`,
+        `SELECT ${hash}, ${lit(table.$name)}, ${dialect.quoteIdentifier("id")}, ${lit(column)} FROM ${t} ` +
+          `WHERE ${dialect.quoteIdentifier(column)} IS NOT NULL AND ${hash} IS NOT NULL`,
       )
     }
   }
-  return selects.length === 0 ? "SELECT NULL, NULL, NULL, NULL WHERE 0" : selects.join(" UNION ALL ")
+  // Typed NULLs: Postgres must know the CTE's column types to compare them with the refs table.
+  return selects.length === 0 ? `SELECT CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT) WHERE ${sql.never}` : selects.join(" UNION ALL ")
 }
 
 function toBlobRef(row: Readonly<Record<string, unknown>>): BlobRef {

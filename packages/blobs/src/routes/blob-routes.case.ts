@@ -52,9 +52,10 @@ export function describeBlobRoutes(name: string, factory: () => Promise<BlobRout
       routes = blobRoutes({ storage: subject.storage, cache: null })
     })
 
+    /** Uploads as user "uploader", so the readers below are never the uploader unless a test says so. */
     async function put(content: string, mime = "text/plain") {
       const blob = await makeBlob(content, mime)
-      const response = await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": mime }), blobContext(executor, blob.ref.hash))
+      const response = await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": mime }), blobContext(executor, blob.ref.hash, { userID: "uploader" }))
       expect(response.status).toBe(200)
       return blob
     }
@@ -62,6 +63,13 @@ export function describeBlobRoutes(name: string, factory: () => Promise<BlobRout
     async function expectNothingStored(): Promise<void> {
       expect(await subject.countObjects()).toBe(0)
       expect((await blobRows(executor)).size).toBe(0)
+      expect(await uploadRows()).toEqual([])
+    }
+
+    /** `_plasma_blob_uploads` as sorted `principal|hash` strings. */
+    async function uploadRows(): Promise<string[]> {
+      const rows = await executor.all<{ hash: string; principal: string }>({ text: "SELECT hash, principal FROM _plasma_blob_uploads", params: [] })
+      return rows.map((r) => `${r.principal}|${r.hash}`).sort()
     }
 
     it("PUT then GET returns the same bytes with immutable caching headers and metrics", async () => {
@@ -238,12 +246,108 @@ export function describeBlobRoutes(name: string, factory: () => Promise<BlobRout
       })
     })
 
+    describe("PUT records who uploaded, and holds each principal to its quota", () => {
+      const putAs = (r: ReturnType<typeof blobRoutes>, blob: { bytes: Uint8Array; ref: { hash: string } }, options: { userID?: string | null; clientGroupID?: string } = {}) =>
+        r.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash, options))
+
+      it("records the uploader's principal (userID, else group:<clientGroupID>), also for bytes already stored", async () => {
+        const blob = await makeBlob("proof of possession")
+        expect((await putAs(routes, blob, { userID: "ann" })).status).toBe(200)
+        expect((await putAs(routes, blob, { userID: null, clientGroupID: "g2" })).status).toBe(200)
+        expect((await putAs(routes, blob, { userID: "ann" })).status).toBe(200)
+        expect(await uploadRows()).toEqual([`ann|${blob.ref.hash}`, `group:g2|${blob.ref.hash}`])
+        expect(await subject.countObjects()).toBe(1)
+      })
+
+      it("a forged body for stored bytes records nothing for the forger", async () => {
+        const blob = await makeBlob("the real bytes")
+        expect((await putAs(routes, blob, { userID: "ann" })).status).toBe(200)
+        const forged = await routes.handle(putRequest(blob.ref.hash, new TextEncoder().encode("not the bytes!"), { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash, { userID: "mallory" }))
+        expect(forged.status).toBe(400)
+        expect(await json(forged)).toMatchObject({ reason: "hash-mismatch" })
+        expect(await uploadRows()).toEqual([`ann|${blob.ref.hash}`])
+      })
+
+      it("a body longer or shorter than its Content-Length → 400 length-mismatch, nothing stored", async () => {
+        const blob = await makeBlob("twelve bytes")
+        for (const declared of [blob.bytes.byteLength - 1, blob.bytes.byteLength + 1]) {
+          const request = new Request(`https://app.test/sync/blob/${blob.ref.hash}`, {
+            method: "PUT",
+            body: new Response(blob.bytes).body,
+            headers: { "content-type": "text/plain", "content-length": String(declared) },
+            duplex: "half",
+          } as RequestInit)
+          const response = await routes.handle(request, blobContext(executor, blob.ref.hash))
+          expect(response.status).toBe(400)
+          expect(await json(response)).toMatchObject({ error: "blob-invalid", reason: "length-mismatch" })
+        }
+        await expectNothingStored()
+      })
+
+      it("over the byte quota → 413 upload-quota naming the limit, nothing stored; a re-upload is free; another principal has its own quota", async () => {
+        const quota = blobRoutes({ storage: subject.storage, cache: null, uploadQuota: { bytes: 30, uploads: 100, windowMs: 3_600_000 } })
+        const first = await makeBlob("twenty bytes, exact!")
+        expect(first.bytes.byteLength).toBe(20)
+        expect((await putAs(quota, first, { userID: "ann" })).status).toBe(200)
+        const second = await makeBlob("another twenty bytes")
+        const refused = await putAs(quota, second, { userID: "ann" })
+        expect(refused.status).toBe(413)
+        expect(await json(refused)).toMatchObject({ error: "payload-too-large", reason: "upload-quota", limit: "bytes", quotaBytes: 30, usedBytes: 20, windowMs: 3_600_000 })
+        expect(await subject.countObjects()).toBe(1)
+        expect([...(await blobRows(executor)).keys()]).toEqual([first.ref.hash])
+        expect(await uploadRows()).toEqual([`ann|${first.ref.hash}`])
+        expect((await putAs(quota, first, { userID: "ann" })).status).toBe(200)
+        expect((await putAs(quota, second, { userID: "bob" })).status).toBe(200)
+      })
+
+      it("a chunked upload that crosses the quota left is cut off there → 413 upload-quota, nothing stored", async () => {
+        const quota = blobRoutes({ storage: subject.storage, cache: null, uploadQuota: { bytes: 2_500, uploads: 100, windowMs: 3_600_000 } })
+        let sent = 0
+        const stream = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent >= 10) return controller.close()
+            sent++
+            controller.enqueue(new Uint8Array(1_000).fill(sent))
+          },
+        })
+        const hash = await sha256Hex(Uint8Array.from({ length: 10_000 }, (_, i) => Math.floor(i / 1_000) + 1))
+        const request = new Request(`https://app.test/sync/blob/${hash}`, { method: "PUT", body: stream, headers: { "content-type": "application/pdf" }, duplex: "half" } as RequestInit)
+        const response = await quota.handle(request, blobContext(executor, hash, { userID: "ann" }))
+        expect(response.status).toBe(413)
+        expect(await json(response)).toMatchObject({ reason: "upload-quota", limit: "bytes", quotaBytes: 2_500 })
+        expect(sent).toBeLessThan(10) // refused as soon as the quota was crossed
+        await expectNothingStored()
+      })
+
+      it("over the count quota → 413 upload-quota (limit: uploads)", async () => {
+        const quota = blobRoutes({ storage: subject.storage, cache: null, uploadQuota: { bytes: 1_000_000, uploads: 1, windowMs: 3_600_000 } })
+        expect((await putAs(quota, await makeBlob("one"), { userID: "ann" })).status).toBe(200)
+        const refused = await putAs(quota, await makeBlob("two"), { userID: "ann" })
+        expect(refused.status).toBe(413)
+        expect(await json(refused)).toMatchObject({ reason: "upload-quota", limit: "uploads", quotaUploads: 1, usedUploads: 1 })
+      })
+
+      it("uploads older than the window do not count", async () => {
+        const quota = blobRoutes({ storage: subject.storage, cache: null, uploadQuota: { bytes: 30, uploads: 100, windowMs: 60_000 } })
+        expect((await putAs(quota, await makeBlob("twenty bytes, exact!"), { userID: "ann" })).status).toBe(200)
+        await executor.run({ text: "UPDATE _plasma_blob_uploads SET uploaded_at = ?", params: [Date.now() - 120_000] })
+        expect((await putAs(quota, await makeBlob("another twenty bytes"), { userID: "ann" })).status).toBe(200)
+      })
+
+      it("refuses a malformed quota option", () => {
+        expect(() => blobRoutes({ storage: subject.storage, uploadQuota: { bytes: -1, uploads: 1, windowMs: 1 } })).toThrow(/uploadQuota.bytes/)
+      })
+    })
+
     describe("GET answers only readers of a referencing row", () => {
-      it("unknown hash → 404; uploaded but unreferenced → 404", async () => {
+      it("unknown hash → 404; uploaded but unreferenced → 404 to anyone but its uploader", async () => {
         const missing = await makeBlob("never uploaded")
         expect((await routes.handle(getRequest(missing.ref.hash), blobContext(executor, missing.ref.hash))).status).toBe(404)
         const loose = await put("uploaded, never attached")
         expect((await routes.handle(getRequest(loose.ref.hash), blobContext(executor, loose.ref.hash))).status).toBe(404)
+        const own = await routes.handle(getRequest(loose.ref.hash), blobContext(executor, loose.ref.hash, { userID: "uploader" }))
+        expect(own.status).toBe(200)
+        expect(await own.text()).toBe("uploaded, never attached")
       })
 
       it("a blob referenced only by another user's row → 404 (existence not revealed); its owner reads it", async () => {
@@ -269,20 +373,77 @@ export function describeBlobRoutes(name: string, factory: () => Promise<BlobRout
         expect((await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { ctx: { userId: "alice" } }))).status).toBe(404)
       })
 
+      /** Inserts rows referencing `ref` in one statement (raw SQL: the capture triggers record the refs). */
+      async function seed(tableName: "todos" | "docs", ids: readonly string[], ref: { hash: string }, owner = "mallory"): Promise<void> {
+        const value = JSON.stringify(ref)
+        if (tableName === "todos") {
+          await executor.run({ text: "INSERT INTO todos (id, title, ownerId, attachment) SELECT value, 'flood', ?, ? FROM json_each(?)", params: [owner, value, JSON.stringify(ids)] })
+        } else {
+          await createPusher(executor, { userId: owner })("createTodo", { id: "parent", ownerId: owner, attachment: null })
+          await executor.run({ text: "INSERT INTO docs (id, todoId, body) SELECT value, 'parent', ? FROM json_each(?)", params: [value, JSON.stringify(ids)] })
+        }
+      }
+      const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, "0")}`)
+
       it("the reference walk is bounded, and says so when the bound is hit", async () => {
         const blob = await put("popular")
-        const bob = createPusher(executor, { userId: "bob" })
-        for (const id of ["b1", "b2", "b3"]) await bob("createTodo", { id, ownerId: "bob", attachment: blob.ref })
-        await createPusher(executor)("createTodo", { id: "z-alice", ownerId: "alice", attachment: blob.ref })
-        const bounded = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 3 })
+        await seed("todos", ["a1", "a2", "a3", "z1", "z2", "z3"], blob.ref, "bob")
+        await createPusher(executor)("createTodo", { id: "m-alice", ownerId: "alice", attachment: blob.ref })
+        // Two references from each end of the row-id order: alice's row sits in the middle.
+        const bounded = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 4 })
         const response = await bounded.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash))
         expect(response.status).toBe(404)
-        expect(await json(response)).toMatchObject({ error: "not-found", reason: "reference-scan-limit", maxReferenceScan: 3 })
-        // With room for the fourth reference, alice's own row is found.
-        const wide = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 4 })
+        expect(await json(response)).toMatchObject({ error: "not-found", reason: "reference-scan-limit", maxReferenceScan: 4 })
+        // With room for one more reference than the six around it, alice's own row is found.
+        const wide = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 7 })
         const ok = await wide.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash))
         expect(ok.status).toBe(200)
         await ok.arrayBuffer()
+      })
+
+      describe("one user adding many references to a hash cannot crowd out another user's readable reference", () => {
+        it("a flood of row ids sorting before the reader's row: the walk from the other end finds it", async () => {
+          const blob = await put("shared picture")
+          await seed("todos", ids("a", 300), blob.ref)
+          await createPusher(executor)("createTodo", { id: "m-alice", ownerId: "alice", attachment: blob.ref })
+          const bounded = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 40 })
+          const response = await bounded.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash))
+          expect(response.status).toBe(200)
+          expect(await response.text()).toBe("shared picture")
+        })
+
+        it("a flood of row ids sorting after the reader's row: found from the first end", async () => {
+          const blob = await put("shared picture 2")
+          await seed("todos", ids("z", 300), blob.ref)
+          await createPusher(executor)("createTodo", { id: "m-alice", ownerId: "alice", attachment: blob.ref })
+          const response = await blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 40 }).handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash))
+          expect(response.status).toBe(200)
+          await response.arrayBuffer()
+        })
+
+        it("a flood in another table does not starve the reader's table (tables share the budget round-robin)", async () => {
+          const blob = await put("shared in two tables")
+          await seed("docs", ids("d", 300), blob.ref) // raw SQL; docs sorts before todos, and only "doc-reader" reads docs
+          await createPusher(executor)("createTodo", { id: "m-alice", ownerId: "alice", attachment: blob.ref })
+          const response = await blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 40 }).handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash))
+          expect(response.status).toBe(200)
+          await response.arrayBuffer()
+        })
+
+        it("the explained bound: surrounded on both sides in its own table, a non-uploader's reference is out of reach (404 reference-scan-limit); the uploader still reads with one lookup", async () => {
+          const blob = await makeBlob("alice's own upload")
+          const uploaded = await routes.handle(putRequest(blob.ref.hash, blob.bytes, { "content-type": "text/plain" }), blobContext(executor, blob.ref.hash, { userID: "alice" }))
+          expect(uploaded.status).toBe(200)
+          await seed("todos", [...ids("a", 150), ...ids("z", 150)], blob.ref)
+          await createPusher(executor)("createTodo", { id: "m-alice", ownerId: "alice", attachment: blob.ref })
+          const bounded = blobRoutes({ storage: subject.storage, cache: null, maxReferenceScan: 40 })
+          const other = await bounded.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { userID: "alice-on-another-account" }))
+          expect(other.status).toBe(404)
+          expect(await json(other)).toMatchObject({ reason: "reference-scan-limit" })
+          const uploader = await bounded.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { userID: "alice" }))
+          expect(uploader.status).toBe(200)
+          expect(await uploader.text()).toBe("alice's own upload")
+        })
       })
 
       it("fills the Cache API through waitUntil after the access check, and checks access before serving from it", async () => {

@@ -1,5 +1,6 @@
 /**
- * `GET {basePath}/blob/:hash`: download bytes, only for a reader of some referencing row.
+ * `GET {basePath}/blob/:hash`: download bytes, only for their uploader or a reader of some
+ * referencing row (`find-readable-reference.ts`: the uploader lookup, then the bounded walk).
  *
  * 400 for a malformed hash; 404 when the hash is unknown (no `_plasma_blobs` record or no
  * bytes) AND when no referencing row is readable by this `ctx` — the two are indistinguishable
@@ -15,6 +16,8 @@
  * Cache API refuses private responses; it is only ever read after the check above.
  */
 import { PlasmaError } from "@plasma/core"
+import { principalOf } from "@plasma/server"
+import { ensureBlobGcTable } from "../gc/blob-gc-table.js"
 import type { BlobStorage } from "../storage/blob-storage.js"
 import type { BlobRequestContext } from "./blob-request-context.js"
 import { findReadableReference } from "./find-readable-reference.js"
@@ -50,11 +53,16 @@ export async function getBlob(request: Request, context: BlobRequestContext, con
   const { hash, executor } = context
   assertRouteHash(hash)
   if (uploadPolicyOf(context.schema, config.defaultMaxSize) === null) throw notFound(hash)
-  const records = await executor.all<{ size: number; mime: string }>({ text: "SELECT size, mime FROM _plasma_blobs WHERE hash = ?", params: [hash] })
+  await ensureBlobGcTable(executor)
+  // The record, and whether this principal uploaded the bytes (it may always read them back).
+  const records = await executor.all<{ size: number; mime: string; uploader: number }>({
+    text: "SELECT size, mime, EXISTS (SELECT 1 FROM _plasma_blob_uploads WHERE hash = ? AND principal = ?) AS uploader FROM _plasma_blobs WHERE hash = ?",
+    params: [hash, principalOf(context), hash],
+  })
   const record = records[0]
   if (record === undefined) throw notFound(hash)
 
-  const access = await findReadableReference(context, config.maxReferenceScan)
+  const access = Number(record.uploader) === 1 ? { readable: true, scanned: 0, truncated: false } : await findReadableReference(context, config.maxReferenceScan)
   if (!access.readable) {
     if (!access.truncated) throw notFound(hash)
     throw new PlasmaError(

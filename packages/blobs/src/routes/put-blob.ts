@@ -28,6 +28,7 @@
  */
 import { PlasmaError } from "@plasma/core"
 import { principalOf } from "@plasma/server"
+import { blobSqlOf } from "../blob-sql.js"
 import { isBlobHash } from "../hash.js"
 import { DEFAULT_BLOB_MIME, type BlobStorage, type StagedBlob } from "../storage/blob-storage.js"
 import { ensureBlobGcTable } from "../gc/blob-gc-table.js"
@@ -135,11 +136,13 @@ export async function putBlob(request: Request, context: BlobRequestContext, con
   await staged?.commit()
 
   const now = Date.now()
+  // Numbers in these SELECT lists are cast on Postgres, which would otherwise guess text (blob-sql.ts).
+  const int = blobSqlOf(executor.dialect).intParam
   const [, , state] = await executor.batch([
     {
       text:
         "INSERT INTO _plasma_blobs (hash, size, mime, uploaded_at, orphaned_at) " +
-        "SELECT ?, ?, ?, ?, CASE WHEN EXISTS (SELECT 1 FROM _plasma_blob_refs WHERE hash = ?) THEN NULL ELSE ? END " +
+        `SELECT ?, ${int}, ?, ${int}, CASE WHEN EXISTS (SELECT 1 FROM _plasma_blob_refs WHERE hash = ?) THEN NULL ELSE ${int} END ` +
         `WHERE NOT ${CLAIMED} ` +
         "ON CONFLICT (hash) DO UPDATE SET orphaned_at = excluded.orphaned_at",
       params: [hash, size, mime, now, hash, now, hash],
@@ -147,7 +150,7 @@ export async function putBlob(request: Request, context: BlobRequestContext, con
     {
       // The uploader proved possession (it sent the bytes), also when they were stored already.
       text:
-        "INSERT INTO _plasma_blob_uploads (hash, principal, uploaded_at) SELECT ?, ?, ? " +
+        `INSERT INTO _plasma_blob_uploads (hash, principal, uploaded_at) SELECT ?, ?, ${int} ` +
         `WHERE NOT ${CLAIMED} ON CONFLICT (hash, principal) DO NOTHING`,
       params: [hash, principal, now, hash],
     },

@@ -51,7 +51,8 @@ export function uploadUsageQuery(hash: string, principal: string, since: number,
       "SELECT COUNT(*) AS uploads, COALESCE(SUM(size), 0) AS bytes, " +
       "EXISTS (SELECT 1 FROM _plasma_blob_uploads WHERE hash = ? AND principal = ?) AS before " +
       // The LIMIT bounds the work however many rows the window holds.
-      "FROM (SELECT b.size FROM _plasma_blob_uploads u JOIN _plasma_blobs b ON b.hash = u.hash WHERE u.principal = ? AND u.uploaded_at > ? LIMIT ?)",
+      // The derived table's alias: Postgres before 16 refuses one without.
+      "FROM (SELECT b.size FROM _plasma_blob_uploads u JOIN _plasma_blobs b ON b.hash = u.hash WHERE u.principal = ? AND u.uploaded_at > ? LIMIT ?) AS recent",
     params: [hash, principal, principal, since, quota.uploads + 1],
   }
 }
