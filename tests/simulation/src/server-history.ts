@@ -23,6 +23,7 @@ export class ServerHistory {
   readonly entries: HistoryEntry[] = []
   readonly #executor: SqlExecutor
   #head = 0
+  #recording: Promise<void> = Promise.resolve()
 
   constructor(executor: SqlExecutor) {
     this.#executor = executor
@@ -33,14 +34,25 @@ export class ServerHistory {
     return this.#head
   }
 
-  /** Copies the entries committed since the last call. Throws if one was compacted away unseen. */
-  async record(): Promise<void> {
+  /**
+   * Copies the entries committed since the last call. Calls are chained: tabs sync in the
+   * background too (a sibling's message schedules a push), so two requests may finish at once,
+   * and two overlapping reads from the same head would copy the same entries twice.
+   */
+  record(): Promise<void> {
+    const next = this.#recording.then(() => this.#copyNew())
+    this.#recording = next.catch(() => undefined)
+    return next
+  }
+
+  async #copyNew(): Promise<void> {
     const rows = await this.#executor.all<{ row_version: number; table_name: string; row_id: string; op: string; value: string | null }>({
       text: "SELECT row_version, table_name, row_id, op, value FROM _plasma_changes WHERE row_version > ? ORDER BY row_version",
       params: [this.#head],
     })
     for (const r of rows) {
       const version = Number(r.row_version)
+      if (version <= this.#head) continue
       const table = TABLES[r.table_name as TableName] as (typeof TABLES)[TableName] | undefined
       const row = r.op === "put" && r.value !== null && table !== undefined ? rowFromChangeJson(table, JSON.parse(r.value) as Record<string, unknown>) : null
       this.entries.push({ version, table: r.table_name, id: r.row_id, op: r.op === "del" ? "del" : "put", row })

@@ -86,9 +86,12 @@ export class SimNetwork {
   }
 
   async #serve(request: Request): Promise<Response> {
+    const trace = process.env.SIM_TRACE === undefined ? null : `${request.method} ${new URL(request.url).pathname} ${request.headers.get("x-plasma-client")} ${request.method === "POST" ? (await request.clone().text()).slice(0, 300) : ""}`
+    if (trace !== null) console.error(`start ${trace.slice(0, 60)}`)
     const response = await this.#handler(request)
     // Buffer the body so the server's work is done before the change log is read.
     const body = await response.arrayBuffer()
+    if (trace !== null) console.error(`${trace} → ${response.status} ${new TextDecoder().decode(body).slice(0, 300)}`)
     await this.#afterServe()
     return new Response(body, { status: response.status, headers: response.headers })
   }

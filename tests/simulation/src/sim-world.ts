@@ -31,6 +31,9 @@ export class SimViolation extends Error {
 const GROUP_USERS = ["ann", "ann", "bob", "cy"] as const
 const MAX_OPEN_TABS = 8
 const ONE_DAY_MS = 24 * 60 * 60 * 1000
+/** Event-loop turns with no tab syncing before a step counts as settled, and the most turns to wait. */
+const SETTLE_QUIET_TURNS = 8
+const SETTLE_MAX_TURNS = 200_000
 /** Rounds of push-then-pull over every tab before a quiescent point gives up on draining. */
 const QUIESCE_ROUNDS = 6
 
@@ -137,7 +140,7 @@ export class SimWorld {
         await this.quiesce()
         break
     }
-    await settle()
+    await settle(this.tabs)
     this.#throwViolations()
   }
 
@@ -153,11 +156,11 @@ export class SimWorld {
     for (let round = 0; round < QUIESCE_ROUNDS; round++) {
       for (const tab of this.tabs) await tab.client.pushOnce().catch(() => undefined)
       for (const tab of this.tabs) await tab.client.pullOnce().catch(() => undefined)
-      await settle()
+      await settle(this.tabs)
       if (this.tabs.every((t) => t.client.status.get().outboxDepth === 0)) break
     }
     for (const tab of this.tabs) await tab.client.pullOnce().catch(() => undefined)
-    await settle()
+    await settle(this.tabs)
     this.#throwViolations()
     const problems = await checkQuiescentState(this)
     if (problems.length > 0) throw new SimViolation(`at quiescent point ${this.stats.quiescentPoints} (step ${this.stats.steps}):\n  ${problems.join("\n  ")}`)
@@ -265,7 +268,15 @@ export class SimWorld {
   }
 }
 
-/** Lets BroadcastChannel messages and IndexedDB callbacks run (no wall-clock waiting). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise((resolve) => setImmediate(resolve))
+/**
+ * Lets BroadcastChannel messages, IndexedDB callbacks and the syncs they start run to the end
+ * (a sibling's queued mutation makes a leading tab push in the background), so the next step
+ * starts from a settled world. Turns the event loop; never waits on the wall clock. Bounded.
+ */
+async function settle(tabs: readonly SimTab[]): Promise<void> {
+  let quiet = 0
+  for (let turns = 0; turns < SETTLE_MAX_TURNS && quiet < SETTLE_QUIET_TURNS; turns++) {
+    await new Promise((resolve) => setImmediate(resolve))
+    quiet = tabs.some((t) => t.client.status.get().syncing) ? 0 : quiet + 1
+  }
 }

@@ -4,7 +4,8 @@
  * back, through raw SQL), the run fails with the violation named.
  */
 import { afterAll, describe, expect, it } from "vitest"
-import { runSimulation } from "./run-simulation.js"
+import { runSimulation, runSteps } from "./run-simulation.js"
+import type { SimAction } from "./sim-action.js"
 import { disposeSimEngines, ENGINE_MODES } from "./sim-server.js"
 import { SimViolation, SimWorld } from "./sim-world.js"
 
@@ -24,6 +25,35 @@ for (const mode of ENGINE_MODES) {
       expect(report.runs).toBe(SHORT_SET[mode].seeds)
       expect(report.totals.quiescentPoints).toBeGreaterThanOrEqual(report.runs)
     })
+  })
+}
+
+/**
+ * Reproductions the simulation shrank, kept as named regression tests (each failed before its fix).
+ */
+const REGRESSIONS: { readonly name: string; readonly steps: readonly SimAction[] }[] = [
+  {
+    // Seed 936293199 (sqlite, 150 steps): after pruneClients, three tabs of one group pushed the
+    // forgotten client's entry; two met mutation-id-gap before either's "rotated" message arrived
+    // and each re-queued it under its own new clientID: applied twice. Fixed in
+    // packages/client/src/sync/rotate-client.ts (compare-and-set rotation).
+    name: "rotation race: tabs of a group meeting the same mutation-id-gap apply it once",
+    steps: [
+      { t: "mutate", tab: 0, kind: "increment", pick: 0, by: 1 },
+      { t: "server", op: "pruneClients", pick: 0, fraction: 0 },
+      { t: "openTab", group: 0 },
+      { t: "mutate", tab: 0, kind: "increment", pick: 0, by: 1 },
+    ],
+  },
+]
+
+for (const mode of ENGINE_MODES) {
+  describe(`simulation regressions [${mode}]`, () => {
+    for (const { name, steps } of REGRESSIONS) {
+      it(name, async () => {
+        await runSteps(mode, steps)
+      })
+    }
   })
 }
 
