@@ -24,7 +24,7 @@ describe("blob routes through createSyncHandler", () => {
       schemaVersion: "v1",
       auth: (request) => {
         const user = request.headers.get("authorization")?.replace(/^Bearer /, "")
-        return user === undefined || user === "" ? { ok: false, reason: "no token" } : { ok: true, clientGroupID: `g-${user}`, clientID: `c-${user}`, ctx: { userId: user } }
+        return user === undefined || user === "" ? { ok: false, reason: "no token" } : { ok: true, clientGroupID: `g-${user}`, clientID: `c-${user}`, userID: user, ctx: { userId: user } }
       },
       onMetric: (m) => void metrics.push(m),
       blobs: blobRoutes({ storage, cache: null }),
@@ -74,5 +74,20 @@ describe("blob routes through createSyncHandler", () => {
         ["blob-get", 404],
       ]),
     )
+  })
+
+  it("attaching needs proof of access: knowing the FileRef is not enough; uploading the bytes is (the uploader is auth's userID)", async () => {
+    const blob = await makeBlob("carol's secret")
+    expect((await as("carol", `/sync/blob/${blob.ref.hash}`, { method: "PUT", body: blob.bytes, headers: { "content-type": "text/plain" } })).status).toBe(200)
+    const uploads = await db.executor.all<{ principal: string }>({ text: "SELECT principal FROM _plasma_blob_uploads WHERE hash = ?", params: [blob.ref.hash] })
+    expect(uploads.map((u) => u.principal)).toEqual(["carol"])
+    // Dave knows hash, size and MIME, attaches them to a row of his own: refused, so he cannot download through it.
+    expect((await pushAs("dave", 1, "createTodo", { id: "d1", ownerId: "dave", attachment: blob.ref })).status).toBe(200)
+    expect(await db.executor.all({ text: "SELECT id FROM todos WHERE id = 'd1'", params: [] })).toEqual([])
+    expect((await as("dave", `/sync/blob/${blob.ref.hash}`)).status).toBe(404)
+    // Once Dave sends the bytes himself he holds them anyway, and may attach them.
+    expect((await as("dave", `/sync/blob/${blob.ref.hash}`, { method: "PUT", body: blob.bytes, headers: { "content-type": "text/plain" } })).status).toBe(200)
+    expect((await pushAs("dave", 2, "createTodo", { id: "d2", ownerId: "dave", attachment: blob.ref })).status).toBe(200)
+    expect(await db.executor.all({ text: "SELECT id FROM todos WHERE id = 'd2'", params: [] })).toEqual([{ id: "d2" }])
   })
 })
