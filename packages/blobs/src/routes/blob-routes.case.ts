@@ -366,7 +366,7 @@ export function describeBlobRoutes(name: string, factory: () => Promise<BlobRout
       it("any referencing row will do, in any table with its own predicate", async () => {
         const blob = await put("%PDF-1.4 shared", "application/pdf")
         await createPusher(executor, { userId: "bob" })("createTodo", { id: "b1", ownerId: "bob", attachment: null })
-        await executor.run({ text: "INSERT INTO docs (id, todoId, body) VALUES ('d1', 'b1', ?)", params: [JSON.stringify(blob.ref)] })
+        await executor.run({ text: `INSERT INTO docs (id, "todoId", body) VALUES ('d1', 'b1', ?)`, params: [JSON.stringify(blob.ref)] })
         const reader = await routes.handle(getRequest(blob.ref.hash), blobContext(executor, blob.ref.hash, { ctx: { userId: "doc-reader" } }))
         expect(reader.status).toBe(200)
         await reader.arrayBuffer()
@@ -376,11 +376,15 @@ export function describeBlobRoutes(name: string, factory: () => Promise<BlobRout
       /** Inserts rows referencing `ref` in one statement (raw SQL: the capture triggers record the refs). */
       async function seed(tableName: "todos" | "docs", ids: readonly string[], ref: { hash: string }, owner = "mallory"): Promise<void> {
         const value = JSON.stringify(ref)
+        // The ids travel as one JSON array; Postgres needs the file value typed as jsonb.
+        const postgres = executor.dialect.name === "postgres"
+        const each = postgres ? "jsonb_array_elements_text(CAST(? AS jsonb)) AS list (value)" : "json_each(?)"
+        const file = postgres ? "CAST(? AS jsonb)" : "?"
         if (tableName === "todos") {
-          await executor.run({ text: "INSERT INTO todos (id, title, ownerId, attachment) SELECT value, 'flood', ?, ? FROM json_each(?)", params: [owner, value, JSON.stringify(ids)] })
+          await executor.run({ text: `INSERT INTO todos (id, title, "ownerId", attachment) SELECT value, 'flood', ?, ${file} FROM ${each}`, params: [owner, value, JSON.stringify(ids)] })
         } else {
           await createPusher(executor, { userId: owner })("createTodo", { id: "parent", ownerId: owner, attachment: null })
-          await executor.run({ text: "INSERT INTO docs (id, todoId, body) SELECT value, 'parent', ? FROM json_each(?)", params: [value, JSON.stringify(ids)] })
+          await executor.run({ text: `INSERT INTO docs (id, "todoId", body) SELECT value, 'parent', ${file} FROM ${each}`, params: [value, JSON.stringify(ids)] })
         }
       }
       const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, "0")}`)
