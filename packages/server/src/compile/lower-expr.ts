@@ -28,12 +28,13 @@ function lowering(schema: AnySchema, beside: AnyColumn | null, binder: Binder): 
       return sql`(${left} ${sql.raw(COMPARE_SQL[n.op])} ${right})`
     },
     like: (n) => sql`(${sub(n.operand)} LIKE ${sub(n.pattern)})`,
-    and: (n) => (n.operands.length === 0 ? sql`1` : sql`(${sql.join(n.operands.map((o) => sub(o)), sql` AND `)})`),
-    or: (n) => (n.operands.length === 0 ? sql`0` : sql`(${sql.join(n.operands.map((o) => sub(o)), sql` OR `)})`),
+    // `(1 = 1)` / `(1 = 0)`, not `1` / `0`: Postgres wants a boolean where SQLite takes an integer.
+    and: (n) => (n.operands.length === 0 ? sql`(1 = 1)` : sql`(${sql.join(n.operands.map((o) => sub(o)), sql` AND `)})`),
+    or: (n) => (n.operands.length === 0 ? sql`(1 = 0)` : sql`(${sql.join(n.operands.map((o) => sub(o)), sql` OR `)})`),
     not: (n) => sql`(NOT ${sub(n.operand)})`,
     in: (n) => {
       // SQLite: `x IN ()` is false even when x is NULL; keep that without an empty list.
-      if (n.values.length === 0) return sql`0`
+      if (n.values.length === 0) return sql`(1 = 0)`
       const column = columnBeside(schema, n.operand)
       const operand = sub(n.operand)
       if (usesJsonList(n, column)) return sql`(${operand} IN (SELECT value FROM json_each(${binder.jsonList(n, column)})))`
