@@ -12,7 +12,7 @@ import { SimViolation, SimWorld } from "./sim-world.js"
 afterAll(() => disposeSimEngines())
 
 /** Runs × most steps per engine: D1 in Miniflare is some 10× slower per request than better-sqlite3. */
-const SHORT_SET = { sqlite: { seeds: 12, steps: 60 }, d1: { seeds: 3, steps: 40 } } as const
+const SHORT_SET = { sqlite: { seeds: 40, steps: 80 }, d1: { seeds: 3, steps: 40 } } as const
 
 for (const mode of ENGINE_MODES) {
   describe(`simulation [${mode}]`, () => {
