@@ -24,6 +24,7 @@
 import { fileColumnsOf, isFileRef, PlasmaError, rowFromSql, tableOf, type AnySchema, type AnyTable, type AuthContext, type QueryEngine, type SelectNode, type WriteNode, type WriteResult } from "@plasma/core"
 import { pointIdsOf } from "@plasma/core/internal"
 import { sqliteDialect, type SqlExecutor } from "@plasma/executors"
+import { jsonListSql } from "../dialect/json-list-sql.js"
 
 /** Referencing rows fetched per table when looking for one the writer can read. */
 export const MAX_REFERENCES_WALKED = 64
@@ -102,7 +103,7 @@ async function alreadyHeld(executor: SqlExecutor, attach: Attach): Promise<boole
   const ids = attach.rowIds
   if (ids === null || ids.length === 0) return false
   const rows = await executor.all<{ n: unknown }>({
-    text: "SELECT COUNT(*) AS n FROM _plasma_blob_refs WHERE hash = ? AND table_name = ? AND column_name = ? AND row_id IN (SELECT value FROM json_each(?))",
+    text: `SELECT COUNT(*) AS n FROM _plasma_blob_refs WHERE hash = ? AND table_name = ? AND column_name = ? AND row_id IN (${jsonListSql(executor.dialect, "text")})`,
     params: [attach.hash, attach.table.$name, attach.column, JSON.stringify([...new Set(ids)])],
   })
   return Number(rows[0]?.n ?? 0) === new Set(ids).size
