@@ -67,6 +67,26 @@ describeOnEngines("the write path's change rows", (open) => {
     ])
     expect(await executor.all({ text: "SELECT key FROM _plasma_meta WHERE key = 'write_path_logs'", params: [] })).toEqual([])
   })
+
+  it("replace the triggers of a database made before them, so a write is logged once after the upgrade", async () => {
+    const db = await open()
+    await ensureSchema({ schema, executor: db.executor })
+    // Make the database look older: the earlier trigger form (no WHEN) and an earlier fingerprint.
+    await db.executor.batch([
+      { text: 'DROP TRIGGER "_plasma_trg_users_ins"', params: [] },
+      {
+        text:
+          'CREATE TRIGGER "_plasma_trg_users_ins" AFTER INSERT ON "users" BEGIN INSERT INTO _plasma_changes (table_name, row_id, op, value, created_at) ' +
+          "SELECT 'users', NEW.\"id\", 'put', json_object('id', NEW.\"id\", 'name', NEW.\"name\"), 0; END",
+        params: [],
+      },
+      { text: "UPDATE _plasma_meta SET value = 'v1-earlier' WHERE key = 'schema_fingerprint'", params: [] },
+    ])
+    const executor = db.newExecutor() // no ensureSchema cache: it reads the fingerprint
+    await ensureSchema({ schema, executor })
+    await applyOps(executor, "c1", [{ op: "insert", table: "users", rows: [{ id: "u1", name: "Ann" }] }])
+    expect((await changeRows(executor)).map((r) => [r.row_id, r.client_id])).toEqual([["u1", "c1"]])
+  })
 })
 
 describe("changeInsertStatements", () => {
