@@ -169,8 +169,8 @@ describe("PUT streams on D1 + R2 (workerd via Miniflare)", () => {
     const storage = r2Storage({ bucket: mf.bucket })
     const { status, peakRise, hash } = await measuredUpload(storage, mf.executor, 6, false)
     // Reported, not asserted: on this side of Miniflare the measure includes its Node-to-workerd
-    // proxy, which keeps serialized parts around for a while (0.3 to 39 MiB across runs, more than the body: not the route); in a
-    // Worker the route holds one part buffer (`partSize`) at a time.
+    // proxy, which serializes every part it forwards (0.3 to 39 MiB across runs here). Inside a
+    // Worker the route holds one part buffer (`partSize`) at a time; that is not measured here.
     console.info(`r2Storage 20 MiB PUT (Node side of Miniflare, proxy included): live memory rose by at most ${(peakRise / MiB).toFixed(1)} MiB`)
     expect(status).toBe(200)
     expect(await keys()).toEqual([`blobs/${hash}`])
