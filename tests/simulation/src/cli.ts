@@ -11,6 +11,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs"
 import { resolve } from "node:path"
+import { fileURLToPath } from "node:url"
 import { replaySteps, runSimulation } from "./run-simulation.js"
 import type { SimAction } from "./sim-action.js"
 import { ENGINE_MODES, type EngineMode } from "./sim-server.js"
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
     )
     if (report.failure !== null) {
       failed = true
-      const dir = resolve(process.cwd(), "sim-failures")
+      const dir = fileURLToPath(new URL("../sim-failures", import.meta.url))
       mkdirSync(dir, { recursive: true })
       const file = resolve(dir, `${mode}-seed-${report.seed}.json`)
       writeFileSync(file, JSON.stringify(report.failure.steps, null, 1))
