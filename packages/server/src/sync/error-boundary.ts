@@ -11,8 +11,14 @@
  * - any other 4xx code: `invalid-request`;
  * - anything else (5xx codes, and errors that are not `PlasmaError`s): `internal`, the whole
  *   error attached, since the answer carries none of it.
+ *
+ * A transient executor error that reaches the boundary (a read outside the push's retry loop,
+ * such as the client-group owner check) is the database's side, never the request's: it is
+ * answered as `unavailable` (503 with `Retry-After`), so clients keep their work and retry.
  */
 import { PlasmaError } from "@plasma/core"
+import { isTransientExecutorError } from "@plasma/executors"
+import { unavailableError } from "../write/commit.js"
 import type { SyncErrorKind } from "./events.js"
 import { errorResponse } from "./http.js"
 import type { SyncHooks } from "./sync-hooks.js"
@@ -42,7 +48,8 @@ export function errorKindOf(error: unknown): SyncErrorKind | null {
 export async function withErrorBoundary<Ctx>(hooks: SyncHooks<Ctx>, work: () => Promise<Response>): Promise<Response> {
   try {
     return await work()
-  } catch (error) {
+  } catch (thrown) {
+    const error = isTransientExecutorError(thrown) ? unavailableError(thrown) : thrown
     const kind = errorKindOf(error)
     if (kind !== null) hooks.report({ kind, error })
     return errorResponse(error)
