@@ -23,8 +23,9 @@ describe("blobs", () => {
     const first = await put()
     expect(first.status, await first.text()).toBeLessThan(300)
     expect((await put()).status).toBeLessThan(300) // idempotent
-    // Nobody references it yet, so nobody may read it.
-    expect((await fetch(url, { headers: owner.headers() })).status).toBe(404)
+    // Nobody references it yet: only its uploader may read it back.
+    expect((await fetch(url, { headers: owner.headers() })).status).toBe(200)
+    expect((await fetch(url, { headers: stranger.headers() })).status).toBe(404)
 
     await owner.push(todoArgs(`${owner.userId}-f1`, "with a picture"), {
       name: "attachFile",
