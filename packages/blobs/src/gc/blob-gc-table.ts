@@ -17,6 +17,7 @@
  * The partial index lets the collector find orphans without scanning every blob.
  */
 import type { SqlDialect, SqlExecutor } from "@plasma/executors"
+import { internalTablesDdlFor } from "@plasma/server/internal"
 import { blobSqlOf } from "../blob-sql.js"
 
 /** Idempotent DDL for the blob package's tables and indexes, in `dialect`'s types. */
@@ -33,8 +34,9 @@ export function blobGcDdl(dialect: SqlDialect): readonly string[] {
 const ready = new WeakMap<SqlExecutor, Promise<void>>()
 
 /**
- * Creates the blob package's tables (and indexes) if missing; runs once per executor.
- * `_plasma_blobs` must exist already (`ensureSchema` creates it).
+ * Creates the blob package's tables (and indexes) if missing; runs once per executor. The
+ * server's internal tables come first (idempotent DDL), so a collector run from a cron on a
+ * database that has not served a request yet finds empty tables instead of failing.
  */
 export function ensureBlobGcTable(executor: SqlExecutor): Promise<void> {
   let pending = ready.get(executor)
@@ -48,7 +50,8 @@ export function ensureBlobGcTable(executor: SqlExecutor): Promise<void> {
 }
 
 async function create(executor: SqlExecutor): Promise<void> {
-  await executor.batch(blobGcDdl(executor.dialect).map((text) => ({ text, params: [] })))
+  const ddl = [...internalTablesDdlFor(executor.dialect), ...blobGcDdl(executor.dialect)]
+  await executor.batch(ddl.map((text) => ({ text, params: [] })))
   // A claims table made before leases existed has no `run_id`; its claims read as abandoned.
   const columns = await executor.all<{ name: string }>(blobSqlOf(executor.dialect).columnsOf("_plasma_blob_gc"))
   if (!columns.some((c) => c.name === "run_id")) await executor.run({ text: "ALTER TABLE _plasma_blob_gc ADD COLUMN run_id TEXT", params: [] })
